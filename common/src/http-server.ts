@@ -1,0 +1,45 @@
+// Starts an Express app on a port and stops it gracefully: no new connections, in-flight requests
+// finish (up to a deadline), idle keep-alive connections are closed at once.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+
+export interface RunningServer {
+  server: Server;
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  url: string;
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export async function startHttpServer(
+  app: Express,
+  { port, host }: { port: number; host: string },
+): Promise<RunningServer> {
+  const server = app.listen(port, host);
+  await once(server, 'listening');
+  // Keep-alive a little longer than common load balancers so they close first, not us mid-request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const bound = (server.address() as AddressInfo).port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    port: bound,
+    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${bound}`,
+    close(deadlineMs = 10_000) {
+      closing ??= new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), deadlineMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,10 @@
+// The public entry of the shared library: everything both services use, and nothing else.
+export * from './config';
+export * from './logger';
+export * from './kafka-client';
+export * from './problem';
+export * from './query-schema';
+export * from './health';
+export * from './api-docs';
+export * from './http-server';
+export * from './process-lifecycle';

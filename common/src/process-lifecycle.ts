@@ -1,0 +1,48 @@
+// Runs a service until SIGTERM or SIGINT, then stops it once, in order; a second signal, or a stop
+// that takes too long, ends the process with a non-zero code so a supervisor can restart it.
+import type { Logger } from './logger';
+
+export interface Stoppable {
+  stop(reason: string): Promise<void>;
+}
+
+export function runUntilSignalled(
+  service: Stoppable,
+  logger: Logger,
+  { stopDeadlineMs = 30_000 } = {},
+): void {
+  let stopping = false;
+  const stop = (reason: string) => {
+    if (stopping) {
+      logger.warn({ reason }, 'second stop request: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ reason }, 'stopping');
+    const deadline = setTimeout(() => {
+      logger.error({ stopDeadlineMs }, 'stop took too long: exiting');
+      process.exit(1);
+    }, stopDeadlineMs);
+    deadline.unref();
+    service.stop(reason).then(
+      () => {
+        logger.info('stopped');
+        process.exitCode = process.exitCode ?? 0;
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (error) => {
+    logger.fatal({ err: error }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+}

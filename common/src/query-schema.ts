@@ -1,0 +1,62 @@
+// One JSON Schema per route's query string: it validates requests (Ajv) and, unchanged, becomes
+// the route's parameter list in the OpenAPI document, so the docs cannot drift from the checks.
+import Ajv, { type ErrorObject } from 'ajv';
+import type { RequestHandler } from 'express';
+import { problems } from './problem';
+
+export interface QueryProperty {
+  type: 'integer' | 'string' | 'boolean';
+  description: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  default?: number | string | boolean;
+  example?: number | string | boolean;
+}
+
+export interface QuerySchema {
+  type: 'object';
+  properties: Record<string, QueryProperty>;
+  required?: string[];
+}
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: false });
+
+/** Validates and coerces `req.query`; the typed result is in `res.locals.query`. */
+export function validateQuery(schema: QuerySchema): RequestHandler {
+  const validate = ajv.compile(schema);
+  return (req, res, next) => {
+    const query: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(req.query)) {
+      // A repeated parameter (?a=1&a=2) is ambiguous: keep it as an array so the schema rejects it.
+      if (name in schema.properties) query[name] = value;
+    }
+    if (!validate(query)) {
+      next(
+        problems.badRequest('The query string is not valid.', {
+          errors: (validate.errors ?? []).map(describeError),
+        }),
+      );
+      return;
+    }
+    res.locals.query = query;
+    next();
+  };
+}
+
+function describeError(error: ErrorObject): { name: string; reason: string } {
+  const name = error.instancePath.replace(/^\//, '') || String(error.params.missingProperty ?? '');
+  return { name, reason: error.message ?? 'is not valid' };
+}
+
+export function openApiQueryParameters(schema: QuerySchema): Record<string, unknown>[] {
+  return Object.entries(schema.properties).map(([name, { description, example, ...rest }]) => ({
+    name,
+    in: 'query',
+    required: schema.required?.includes(name) ?? false,
+    description,
+    ...(example === undefined ? {} : { example }),
+    schema: rest,
+  }));
+}

@@ -1,0 +1,25 @@
+// Two projects: `unit` runs in milliseconds with no broker; `integration` shares one real
+// Kafka broker started by test/global-setup.ts (each test uses its own topic and group).
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  moduleNameMapper: {
+    '^@kafka-http/common$': '<rootDir>/common/src',
+    '^@kafka-http/local-kafka$': '<rootDir>/tools/local-kafka/src',
+  },
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/**/test/unit/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+      slowTestThreshold: 30,
+    },
+  ],
+};
