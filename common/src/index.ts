@@ -1,5 +1,6 @@
 // The public entry of the shared library: everything both services use, and nothing else.
 export * from './config';
+export * from './service-config';
 export * from './logger';
 export * from './kafka-client';
 export * from './problem';

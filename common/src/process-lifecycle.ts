@@ -1,6 +1,7 @@
 // Runs a service until SIGTERM or SIGINT, then stops it once, in order; a second signal, or a stop
 // that takes too long, ends the process with a non-zero code so a supervisor can restart it.
-import type { Logger } from './logger';
+import { ConfigError } from './config';
+import { createLogger, type Logger, type LogLevel } from './logger';
 
 export interface Stoppable {
   stop(reason: string): Promise<void>;
@@ -35,7 +36,7 @@ export function runUntilSignalled(
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (error) => {
     logger.fatal({ err: error }, 'unhandled promise rejection');
@@ -45,4 +46,34 @@ export function runUntilSignalled(
     logger.fatal({ err: error }, 'uncaught exception');
     process.exit(1);
   });
+}
+
+/**
+ * The whole of a service's main(): read the configuration (exit 2 with every problem listed when
+ * it is invalid), start, and stop on SIGTERM/SIGINT.
+ */
+export function runService<C extends { LOG_LEVEL: LogLevel }>({
+  name,
+  loadConfig,
+  start,
+}: {
+  name: string;
+  loadConfig: () => C;
+  start: (config: C, logger: Logger) => Promise<Stoppable>;
+}): void {
+  let config: C;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${name}: ${(error as Error).message}\n`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  }
+  const logger = createLogger({ name, level: config.LOG_LEVEL });
+  start(config, logger).then(
+    (service) => runUntilSignalled(service, logger),
+    (error: unknown) => {
+      logger.fatal({ err: error }, 'failed to start');
+      process.exit(1);
+    },
+  );
 }

@@ -1,0 +1,54 @@
+// Wires service-a together (config, logger, Kafka, HTTP) and stops it in order. main.ts runs it
+// as a process; the integration tests run it in-process on free ports.
+import {
+  createKafkaClient,
+  startHttpServer,
+  type Logger,
+  type RunningServer,
+} from '@kafka-http/common';
+import { createApp } from './app';
+import type { ServiceAConfig } from './config';
+import { KafkaMessagePublisher } from './kafka/message-publisher';
+
+export interface ServiceA {
+  url: string;
+  port: number;
+  publisher: KafkaMessagePublisher;
+  /** Resolves when Kafka is reachable and the producer connected. */
+  connected: Promise<void>;
+  stop(reason?: string): Promise<void>;
+}
+
+export async function startServiceA(config: ServiceAConfig, logger: Logger): Promise<ServiceA> {
+  const kafka = createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    logger,
+    logLevel: config.LOG_LEVEL,
+  });
+  const publisher = new KafkaMessagePublisher({
+    kafka,
+    topic: {
+      topic: config.KAFKA_TOPIC,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+    },
+    produceTimeoutMs: config.PRODUCE_TIMEOUT_MS,
+    logger,
+  });
+  const connected = publisher.start();
+  const app = createApp({ publisher, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger });
+  const http: RunningServer = await startHttpServer(app, { port: config.PORT, host: config.HOST });
+  logger.info({ url: http.url, swagger: `${http.url}/swagger` }, 'service-a listening');
+  return {
+    url: http.url,
+    port: http.port,
+    publisher,
+    connected,
+    async stop() {
+      // Stop taking requests and let in-flight ones finish, then close the producer.
+      await http.close();
+      await publisher.stop();
+    },
+  };
+}

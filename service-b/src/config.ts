@@ -1,0 +1,21 @@
+// service-b's configuration: the shared settings plus the group and the delivery buffer's limits.
+import { integer, MIB, readEnv, sharedSettings, text, type ConfigOf, type Env } from '@kafka-http/common';
+
+export const MAX_WAIT_MS = 30_000;
+
+export const serviceBSettings = {
+  ...sharedSettings({ port: 5102, clientId: 'service-b' }),
+  KAFKA_GROUP_ID: text('message-group', { pattern: /^[\w.-]{1,255}$/, hint: 'letters, digits, ".", "_" or "-"' }),
+  /** Most messages held in memory (waiting, being sent, or delivered but not yet committed). */
+  BUFFER_MAX_MESSAGES: integer(1000, { min: 1, max: 1_000_000 }),
+  /** Most bytes of message data held in memory. */
+  BUFFER_MAX_BYTES: integer(16 * MIB, { min: 1024, max: 1024 * MIB }),
+  /** How long GET /api/messages waits for a message when the request does not say. */
+  DEFAULT_WAIT_MS: integer(2000, { min: 0, max: MAX_WAIT_MS }),
+};
+
+export type ServiceBConfig = ConfigOf<typeof serviceBSettings>;
+
+export function loadConfig(env: Env = process.env): ServiceBConfig {
+  return readEnv(serviceBSettings, env);
+}

@@ -1,0 +1,272 @@
+// The bounded hand-over point between the Kafka consumer (which offers records) and HTTP clients
+// (which take them). A taken message is leased: complete() once its response was written, which
+// may advance the partition's commit position; abandon() when its client went away, which puts it
+// back at the head of its partition. Pure logic, no I/O: the Kafka side is in ../kafka.
+import { PartitionTracker } from './partition-tracker';
+
+export interface BufferedMessage {
+  topic: string;
+  partition: number;
+  /** Kafka offset as a decimal string. */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  /** Record timestamp in milliseconds since the epoch, as a decimal string. */
+  timestamp: string;
+}
+
+export interface Lease {
+  readonly message: BufferedMessage;
+  /** The response carrying the message was fully written: it may now be committed. */
+  complete(): void;
+  /** The message was not delivered: make it available again, first in its partition. */
+  abandon(): void;
+}
+
+export interface DeliveryBufferOptions {
+  maxMessages: number;
+  maxBytes: number;
+  /** Called when a partition's contiguous delivered run grows: `offset` is the next to read. */
+  onCommittable?: (partition: number, offset: bigint) => void;
+  /** Called when the buffer dropped below its low-water mark after having been full. */
+  onSpaceAvailable?: () => void;
+}
+
+interface PartitionState {
+  readonly tracker: PartitionTracker;
+  /** Messages waiting for a client, ascending by offset. */
+  readonly queue: BufferedMessage[];
+}
+
+interface Waiter {
+  resolve(lease: Lease | undefined): void;
+}
+
+export function messageBytes(message: BufferedMessage): number {
+  let bytes = 64 + (message.key?.length ?? 0) + (message.value?.length ?? 0);
+  for (const [name, value] of Object.entries(message.headers)) {
+    bytes += name.length;
+    for (const part of Array.isArray(value) ? value : [value]) bytes += part?.length ?? 0;
+  }
+  return bytes;
+}
+
+export class DeliveryBuffer {
+  private readonly partitions = new Map<number, PartitionState>();
+  private readonly waiters: Waiter[] = [];
+  private queuedCount = 0;
+  private leasedCount = 0;
+  /** Leases of partitions since revoked: still in memory, never committed. */
+  private staleLeases = 0;
+  private bytes = 0;
+  private lastServed = -1;
+  private wasFull = false;
+  private closed = false;
+
+  constructor(private readonly options: DeliveryBufferOptions) {}
+
+  /**
+   * Accepts a fetched record. Returns false when it duplicates one already received (re-fetched
+   * after a rebalance), which is then ignored. Accepting never blocks; check isFull() afterwards.
+   */
+  offer(message: BufferedMessage): boolean {
+    const state = this.stateOf(message.partition);
+    if (!state.tracker.receive(BigInt(message.offset))) return false;
+    this.bytes += messageBytes(message);
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      waiter.resolve(this.lease(state, message));
+    } else {
+      state.queue.push(message);
+      this.queuedCount++;
+    }
+    if (this.isFull()) this.wasFull = true;
+    return true;
+  }
+
+  /** Messages held in memory: waiting, leased, or delivered behind an undelivered one. */
+  get heldCount(): number {
+    let held = this.staleLeases;
+    for (const state of this.partitions.values()) held += state.tracker.size;
+    return held;
+  }
+
+  isFull(): boolean {
+    return this.heldCount >= this.options.maxMessages || this.bytes >= this.options.maxBytes;
+  }
+
+  /** Below half of both limits: the consumer may fetch again. */
+  hasRoom(): boolean {
+    return this.heldCount <= this.options.maxMessages / 2 && this.bytes <= this.options.maxBytes / 2;
+  }
+
+  stats(): { buffered: number; inFlight: number; held: number; bytes: number; partitions: number[] } {
+    return {
+      buffered: this.queuedCount,
+      inFlight: this.leasedCount,
+      held: this.heldCount,
+      bytes: this.bytes,
+      partitions: [...this.partitions.keys()].sort((a, b) => a - b),
+    };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * The next message, waiting up to `waitMs` for one to arrive. Resolves undefined on timeout,
+   * when `signal` aborts (the client went away) or when the buffer closes.
+   */
+  take(waitMs: number, signal?: AbortSignal): Promise<Lease | undefined> {
+    const ready = this.takeNow();
+    if (ready || this.closed || waitMs <= 0 || signal?.aborted) return Promise.resolve(ready);
+    return new Promise((resolve) => {
+      const finish = (lease: Lease | undefined) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(lease);
+      };
+      const waiter: Waiter = { resolve: finish };
+      const cancel = () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        finish(undefined);
+      };
+      const onAbort = () => cancel();
+      const timer = setTimeout(cancel, waitMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * The consumer's partitions changed. Messages of partitions no longer assigned are dropped (their
+   * new owner delivers them) and their leases will never commit.
+   */
+  setAssignment(assigned: readonly number[]): void {
+    const keep = new Set(assigned);
+    for (const [partition, state] of this.partitions) {
+      if (keep.has(partition)) continue;
+      this.partitions.delete(partition);
+      for (const message of state.queue) this.bytes -= messageBytes(message);
+      this.queuedCount -= state.queue.length;
+      // Leased messages of this partition stay in memory until their response ends.
+      this.staleLeases += this.leasesOf(state);
+    }
+    for (const partition of keep) this.stateOf(partition);
+    this.checkRoom();
+  }
+
+  /** The commit position of every assigned partition that has one. */
+  commitPositions(): Map<number, bigint> {
+    const positions = new Map<number, bigint>();
+    for (const [partition, state] of this.partitions) {
+      const position = state.tracker.commitPosition();
+      if (position !== undefined) positions.set(partition, position);
+    }
+    return positions;
+  }
+
+  isAssigned(partition: number): boolean {
+    return this.partitions.has(partition);
+  }
+
+  /** Answers every waiting client with nothing; later takes resolve at once. */
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
+  }
+
+  private readonly leaseCounts = new WeakMap<PartitionState, number>();
+
+  private leasesOf(state: PartitionState): number {
+    return this.leaseCounts.get(state) ?? 0;
+  }
+
+  private stateOf(partition: number): PartitionState {
+    let state = this.partitions.get(partition);
+    if (!state) {
+      state = { tracker: new PartitionTracker(), queue: [] };
+      this.partitions.set(partition, state);
+    }
+    return state;
+  }
+
+  private takeNow(): Lease | undefined {
+    if (this.queuedCount === 0) return undefined;
+    // Round robin over partitions, starting after the one served last, so none starves.
+    const ids = [...this.partitions.keys()].sort((a, b) => a - b);
+    const start = ids.findIndex((id) => id > this.lastServed);
+    for (let i = 0; i < ids.length; i++) {
+      const partition = ids[(Math.max(start, 0) + i) % ids.length] as number;
+      const state = this.partitions.get(partition);
+      const message = state?.queue.shift();
+      if (state && message) {
+        this.queuedCount--;
+        this.lastServed = partition;
+        return this.lease(state, message);
+      }
+    }
+    return undefined;
+  }
+
+  private lease(state: PartitionState, message: BufferedMessage): Lease {
+    this.leasedCount++;
+    this.leaseCounts.set(state, this.leasesOf(state) + 1);
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      this.leasedCount--;
+      this.leaseCounts.set(state, this.leasesOf(state) - 1);
+      return true;
+    };
+    const current = () => this.partitions.get(message.partition) === state;
+    return {
+      message,
+      complete: () => {
+        if (!settle()) return;
+        this.bytes -= messageBytes(message);
+        if (current()) {
+          const position = state.tracker.markDelivered(BigInt(message.offset));
+          if (position !== undefined) this.options.onCommittable?.(message.partition, position);
+        } else {
+          this.staleLeases--;
+        }
+        this.checkRoom();
+      },
+      abandon: () => {
+        if (!settle()) return;
+        if (!current()) {
+          this.staleLeases--;
+          this.bytes -= messageBytes(message);
+          this.checkRoom();
+          return;
+        }
+        const waiter = this.closed ? undefined : this.waiters.shift();
+        if (waiter) {
+          waiter.resolve(this.lease(state, message));
+          return;
+        }
+        insertInOrder(state.queue, message);
+        this.queuedCount++;
+      },
+    };
+  }
+
+  private checkRoom(): void {
+    if (this.wasFull && this.hasRoom()) {
+      this.wasFull = false;
+      this.options.onSpaceAvailable?.();
+    }
+  }
+}
+
+function insertInOrder(queue: BufferedMessage[], message: BufferedMessage): void {
+  const offset = BigInt(message.offset);
+  let index = 0;
+  while (index < queue.length && BigInt((queue[index] as BufferedMessage).offset) < offset) index++;
+  queue.splice(index, 0, message);
+}

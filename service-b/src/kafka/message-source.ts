@@ -1,0 +1,245 @@
+// The KafkaJS consumer behind service-b. It only moves records into the DeliveryBuffer and commits
+// what the buffer reports delivered; it never waits for HTTP inside its handler (that would starve
+// heartbeats and get the consumer evicted from the group).
+//
+// KafkaJS edges handled here:
+// - autoCommit is off: KafkaJS would otherwise commit records that are only buffered.
+// - When the buffer is full the topic is paused; KafkaJS stops the current batch and re-fetches
+//   from the last handled offset once resumed.
+// - After a rebalance KafkaJS re-fetches from the committed offset; the buffer drops offsets it
+//   already holds, and drops partitions that were revoked.
+// - consumer.commitOffsets() returns quietly without committing when the consumer is not running,
+//   so a commit only counts once KafkaJS reports it with a COMMIT_OFFSETS event.
+// - A crash KafkaJS will not restart from is fatal for the process (a supervisor restarts it),
+//   never a live process with a dead consumer.
+import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import { ensureTopic, type Logger, type TopicSpec } from '@kafka-http/common';
+import type { DeliveryBuffer } from '../delivery/delivery-buffer';
+
+export interface MessageSourceOptions {
+  kafka: Kafka;
+  topic: TopicSpec;
+  groupId: string;
+  buffer: DeliveryBuffer;
+  logger: Logger;
+  /** Called when the consumer died for good; the process should exit non-zero. */
+  onFatal: (error: unknown) => void;
+  /** Longest a fetch waits on the broker when there is nothing new. */
+  maxWaitTimeInMs?: number;
+}
+
+export interface SourceStatus {
+  connected: boolean;
+  joined: boolean;
+  rebalancing: boolean;
+  paused: boolean;
+  assigned: number[];
+}
+
+const COMMIT_RETRY_MS = 1000;
+
+export class KafkaMessageSource {
+  private readonly consumer: Consumer;
+  private readonly topicName: string;
+  private joined = false;
+  private rebalancing = false;
+  private connected = false;
+  private paused = false;
+  private stopped = false;
+  private starting: Promise<void> | undefined;
+  private assigned: number[] = [];
+  /** Highest offset KafkaJS confirmed committed, per partition. */
+  private readonly committed = new Map<number, bigint>();
+  private commitRunning: Promise<void> | undefined;
+  private commitAgain = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: MessageSourceOptions) {
+    this.topicName = options.topic.topic;
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    const { events } = this.consumer;
+    this.consumer.on(events.CONNECT, () => {
+      this.connected = true;
+    });
+    this.consumer.on(events.DISCONNECT, () => {
+      this.connected = false;
+      this.joined = false;
+    });
+    this.consumer.on(events.REBALANCING, () => {
+      this.rebalancing = true;
+    });
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
+    this.consumer.on(events.COMMIT_OFFSETS, ({ payload }) => {
+      for (const { topic, partitions } of payload.topics) {
+        if (topic !== this.topicName) continue;
+        for (const { partition, offset } of partitions) {
+          this.committed.set(Number(partition), BigInt(offset));
+        }
+      }
+    });
+    this.consumer.on(events.STOP, () => {
+      this.joined = false;
+    });
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      this.joined = false;
+      if (payload.restart) {
+        options.logger.warn({ err: payload.error }, 'consumer crashed; KafkaJS restarts it');
+        return;
+      }
+      if (this.stopped) return;
+      options.logger.fatal({ err: payload.error }, 'consumer crashed and will not restart');
+      options.onFatal(payload.error);
+    });
+  }
+
+  status(): SourceStatus {
+    return {
+      connected: this.connected,
+      joined: this.joined,
+      rebalancing: this.rebalancing,
+      paused: this.paused,
+      assigned: [...this.assigned],
+    };
+  }
+
+  isReady(): boolean {
+    return this.connected && this.joined && !this.rebalancing && !this.stopped;
+  }
+
+  /** Creates the topic when missing, joins the group and starts fetching; retries until it works. */
+  start(): Promise<void> {
+    this.starting ??= this.startUntilStopped();
+    return this.starting;
+  }
+
+  private async startUntilStopped(): Promise<void> {
+    const { kafka, topic, logger } = this.options;
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await ensureTopic(kafka, topic, logger);
+        await this.consumer.connect();
+        await this.consumer.subscribe({ topics: [this.topicName], fromBeginning: true });
+        await this.consumer.run({
+          autoCommit: false,
+          eachMessage: (payload) => this.receive(payload),
+        });
+        logger.info({ topic: this.topicName, groupId: this.options.groupId }, 'consumer running');
+        return;
+      } catch (error) {
+        const delayMs = Math.min(10_000, 500 * attempt);
+        logger.warn({ err: error, attempt, delayMs }, 'cannot start the consumer yet; retrying');
+        await this.consumer.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      }
+    }
+  }
+
+  // Never waits on HTTP: offering to the buffer is synchronous.
+  private async receive({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    this.options.buffer.offer({
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+      headers: message.headers ?? {},
+      timestamp: message.timestamp,
+    });
+    if (!this.paused && this.options.buffer.isFull()) {
+      this.paused = true;
+      this.consumer.pause([{ topic: this.topicName }]);
+      this.options.logger.debug(this.options.buffer.stats(), 'buffer full: consumer paused');
+    }
+  }
+
+  /** The buffer has room again (called by the buffer's onSpaceAvailable). */
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
+    this.consumer.resume([{ topic: this.topicName }]);
+    this.options.logger.debug(this.options.buffer.stats(), 'buffer has room: consumer resumed');
+  }
+
+  private onJoin(memberAssignment: Record<string, number[]>): void {
+    this.assigned = [...(memberAssignment[this.topicName] ?? [])].sort((a, b) => a - b);
+    this.options.buffer.setAssignment(this.assigned);
+    for (const partition of this.committed.keys()) {
+      if (!this.assigned.includes(partition)) this.committed.delete(partition);
+    }
+    this.joined = true;
+    this.rebalancing = false;
+    this.options.logger.info({ assigned: this.assigned }, 'joined the consumer group');
+    this.requestCommit();
+  }
+
+  /**
+   * Commits the buffer's commit positions. One commit runs at a time; requests arriving meanwhile
+   * are coalesced into the next one. Failures are retried while the partition stays assigned.
+   */
+  requestCommit(): void {
+    if (this.commitRunning) {
+      this.commitAgain = true;
+      return;
+    }
+    this.commitRunning = this.commitLoop().finally(() => {
+      this.commitRunning = undefined;
+    });
+  }
+
+  private async commitLoop(): Promise<void> {
+    do {
+      this.commitAgain = false;
+      const pending = this.pendingCommits();
+      if (pending.length === 0) return;
+      try {
+        await this.consumer.commitOffsets(pending);
+      } catch (error) {
+        this.options.logger.warn({ err: error, pending }, 'commit failed; will retry');
+      }
+      if (this.pendingCommits().length > 0 && !this.commitAgain) this.scheduleRetry();
+    } while (this.commitAgain);
+  }
+
+  private pendingCommits(): { topic: string; partition: number; offset: string }[] {
+    const pending: { topic: string; partition: number; offset: string }[] = [];
+    for (const [partition, position] of this.options.buffer.commitPositions()) {
+      if (!this.assigned.includes(partition)) continue;
+      if ((this.committed.get(partition) ?? -1n) >= position) continue;
+      pending.push({ topic: this.topicName, partition, offset: position.toString() });
+    }
+    return pending;
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.requestCommit();
+    }, COMMIT_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  /** Commits what was delivered, as far as it can before `deadlineMs`, then leaves the group. */
+  async stop(deadlineMs = 5000): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    while (this.isReady() && this.pendingCommits().length > 0 && Date.now() < deadline) {
+      this.requestCommit();
+      await this.commitRunning;
+      if (this.pendingCommits().length > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.starting;
+    await this.consumer.disconnect();
+  }
+
+  /** Offsets KafkaJS confirmed committed (for readiness details and tests). */
+  committedOffsets(): Record<number, string> {
+    return Object.fromEntries([...this.committed].map(([p, o]) => [p, o.toString()]));
+  }
+}

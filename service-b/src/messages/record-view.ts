@@ -1,0 +1,113 @@
+// How a Kafka record is shown to an HTTP client. The record's `content-type` header (written by
+// service-a) says how to read the value; records from other producers are shown as text when they
+// are valid UTF-8, else as base64 with an `encoding` field saying so. Pure: no I/O.
+import type { BufferedMessage } from '../delivery/delivery-buffer';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function asText(bytes: Buffer): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function headerText(value: BufferedMessage['headers'][string]): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  if (first === undefined) return undefined;
+  return typeof first === 'string' ? first : asText(first);
+}
+
+export type ValueKind = 'json' | 'text' | 'base64' | 'null';
+
+export interface RecordValue {
+  kind: ValueKind;
+  /** For json: compact JSON text; for text: the text; for base64: the encoded bytes. */
+  text: string;
+  /** Set when the record said JSON but its bytes are not valid JSON. */
+  warning?: string;
+}
+
+export function readValue(message: BufferedMessage): RecordValue {
+  const { value } = message;
+  if (value === null) return { kind: 'null', text: '' };
+  const contentType = headerText(message.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
+  const text = asText(value);
+  if (text === undefined) return { kind: 'base64', text: value.toString('base64') };
+  if (contentType === 'application/json') {
+    try {
+      JSON.parse(text);
+      return { kind: 'json', text };
+    } catch {
+      return { kind: 'text', text, warning: 'The record says application/json but is not valid JSON.' };
+    }
+  }
+  return { kind: 'text', text };
+}
+
+export interface HeaderView {
+  headers: Record<string, string>;
+  /** Names of headers whose values are not UTF-8 and are given as base64. */
+  base64: string[];
+}
+
+function readHeaders(message: BufferedMessage): HeaderView {
+  const headers: Record<string, string> = {};
+  const base64: string[] = [];
+  for (const [name, raw] of Object.entries(message.headers)) {
+    const first = Array.isArray(raw) ? raw[0] : raw;
+    if (first === undefined) continue;
+    if (typeof first === 'string') {
+      headers[name] = first;
+      continue;
+    }
+    const text = asText(first);
+    if (text === undefined) base64.push(name);
+    headers[name] = text ?? first.toString('base64');
+  }
+  return { headers, base64 };
+}
+
+/**
+ * The JSON response body for one record. A JSON value is spliced in as the text it was stored as,
+ * so large numbers and key order come back exactly as they were sent.
+ */
+export function recordJson(message: BufferedMessage): string {
+  const value = readValue(message);
+  const key = message.key === null ? null : asText(message.key);
+  const { headers, base64 } = readHeaders(message);
+  const fields: string[] = [
+    `"topic":${JSON.stringify(message.topic)}`,
+    `"partition":${message.partition}`,
+    `"offset":${JSON.stringify(message.offset)}`,
+    `"key":${JSON.stringify(message.key === null ? null : (key ?? message.key.toString('base64')))}`,
+  ];
+  if (message.key !== null && key === undefined) fields.push('"keyEncoding":"base64"');
+  switch (value.kind) {
+    case 'json':
+      fields.push(`"value":${value.text}`);
+      break;
+    case 'null':
+      fields.push('"value":null');
+      break;
+    default:
+      fields.push(`"value":${JSON.stringify(value.text)}`);
+  }
+  if (value.kind === 'base64') fields.push('"encoding":"base64"');
+  if (value.warning) fields.push(`"warning":${JSON.stringify(value.warning)}`);
+  fields.push(`"headers":${JSON.stringify(headers)}`);
+  if (base64.length > 0) fields.push(`"base64Headers":${JSON.stringify(base64)}`);
+  fields.push(`"timestamp":${JSON.stringify(isoTimestamp(message.timestamp))}`);
+  return `{${fields.join(',')}}`;
+}
+
+/** The tutorial's plain-text answer. */
+export function recordText(message: BufferedMessage): string {
+  return `Received message: ${readValue(message).text}`;
+}
+
+function isoTimestamp(ms: string): string | null {
+  const date = new Date(Number(ms));
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}

@@ -1,0 +1,86 @@
+// Wires service-b together (config, logger, Kafka consumer, buffer, HTTP) and stops it in order.
+// main.ts runs it as a process; the integration tests run it in-process on free ports.
+import { createKafkaClient, startHttpServer, type Logger } from '@kafka-http/common';
+import { createApp } from './app';
+import type { ServiceBConfig } from './config';
+import { DeliveryBuffer } from './delivery/delivery-buffer';
+import { KafkaMessageSource } from './kafka/message-source';
+
+export interface ServiceB {
+  url: string;
+  port: number;
+  buffer: DeliveryBuffer;
+  source: KafkaMessageSource;
+  stop(reason?: string): Promise<void>;
+}
+
+export async function startServiceB(
+  config: ServiceBConfig,
+  logger: Logger,
+  { onFatal = () => process.exit(1) }: { onFatal?: (error: unknown) => void } = {},
+): Promise<ServiceB> {
+  const kafka = createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    logger,
+    logLevel: config.LOG_LEVEL,
+  });
+  // The buffer and the source refer to each other through these two callbacks.
+  let source: KafkaMessageSource | undefined;
+  const buffer = new DeliveryBuffer({
+    maxMessages: config.BUFFER_MAX_MESSAGES,
+    maxBytes: config.BUFFER_MAX_BYTES,
+    onCommittable: () => source?.requestCommit(),
+    onSpaceAvailable: () => source?.resume(),
+  });
+  source = new KafkaMessageSource({
+    kafka,
+    topic: {
+      topic: config.KAFKA_TOPIC,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+    },
+    groupId: config.KAFKA_GROUP_ID,
+    buffer,
+    logger,
+    onFatal,
+  });
+  void source.start();
+  const running = source;
+  const app = createApp({
+    buffer,
+    topic: config.KAFKA_TOPIC,
+    groupId: config.KAFKA_GROUP_ID,
+    defaultWaitMs: config.DEFAULT_WAIT_MS,
+    logger,
+    readiness: () => {
+      const status = running.status();
+      return {
+        ready: running.isReady(),
+        details: {
+          kafka: status.connected ? 'connected' : 'not connected',
+          group: status.rebalancing ? 'rebalancing' : status.joined ? 'joined' : 'not joined',
+          assignedPartitions: status.assigned,
+          paused: status.paused,
+          ...buffer.stats(),
+          committed: running.committedOffsets(),
+        },
+      };
+    },
+  });
+  const http = await startHttpServer(app, { port: config.PORT, host: config.HOST });
+  logger.info({ url: http.url, swagger: `${http.url}/swagger` }, 'service-b listening');
+  return {
+    url: http.url,
+    port: http.port,
+    buffer,
+    source: running,
+    async stop() {
+      // Waiting clients get 503 at once; responses being written finish and settle their leases;
+      // then what was delivered is committed and the consumer leaves the group.
+      buffer.close();
+      await http.close();
+      await running.stop();
+    },
+  };
+}

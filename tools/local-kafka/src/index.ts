@@ -1,0 +1,5 @@
+export * from './kafka-version';
+export * from './install-kafka';
+export * from './local-broker';
+export * from './free-port';
+export * from './paths';

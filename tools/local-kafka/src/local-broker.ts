@@ -1,0 +1,264 @@
+// Runs a real single-node Apache Kafka broker (KRaft: broker and controller in one JVM) on loopback.
+// Used by `npm start`, by the integration tests (free ports, their own data folder) and by the
+// benchmark. Restarting on the same data folder keeps every topic, record and committed offset.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { findFreePort, isPortFree } from './free-port';
+import { ensureKafkaInstalled, PrerequisiteError } from './install-kafka';
+
+export interface LocalKafkaOptions {
+  /** Folder for the broker's data, config and logs; reused as-is when it already holds a broker. */
+  dataDir: string;
+  /** Client (PLAINTEXT) port; a free port when omitted. */
+  port?: number;
+  /** Controller port (never for clients); a free port when omitted. */
+  controllerPort?: number;
+  heapMb?: number;
+  readyTimeoutMs?: number;
+  /** Extra or overriding server.properties entries. */
+  serverProperties?: Record<string, string | number | boolean>;
+  log?: (line: string) => void;
+}
+
+export interface LocalKafka {
+  /** The bootstrap address for clients, e.g. `127.0.0.1:9092`. */
+  brokers: string;
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  /** The broker's own log (log4j) and the JVM's stdout/stderr. */
+  logFile: string;
+  pid: number;
+  /** True until the JVM has exited. */
+  isRunning(): boolean;
+  /** SIGTERM and wait for a clean shutdown (SIGKILL after a deadline). */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash, for fault-injection tests. */
+  kill(): Promise<void>;
+}
+
+/** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding, not starting with '-'. */
+export function randomClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+export function serverProperties({
+  port,
+  controllerPort,
+  logDir,
+  overrides = {},
+}: {
+  port: number;
+  controllerPort: number;
+  logDir: string;
+  overrides?: Record<string, string | number | boolean>;
+}): string {
+  const properties: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': logDir,
+    'num.partitions': 1,
+    // The services create their topic explicitly, with the partitions they are configured for.
+    'auto.create.topics.enable': false,
+    // One node: every internal topic has a single replica.
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 3,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'share.coordinator.state.topic.replication.factor': 1,
+    'share.coordinator.state.topic.min.isr': 1,
+    // A new consumer group starts at once instead of waiting 3 s for more members.
+    'group.initial.rebalance.delay.ms': 0,
+    ...overrides,
+  };
+  return Object.entries(properties)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join('\n')
+    .concat('\n');
+}
+
+const LOG4J2_CONFIG = `# Written by the local Kafka tool: the broker logs to server.log in its data folder.
+status = warn
+appender.file.type = File
+appender.file.name = FILE
+appender.file.fileName = \${sys:kafka.logs.dir}/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = FILE
+logger.state.name = state.change.logger
+logger.state.level = WARN
+`;
+
+interface SavedPorts {
+  port: number;
+  controllerPort: number;
+}
+
+export async function startLocalKafka(options: LocalKafkaOptions): Promise<LocalKafka> {
+  const { heapMb = 512, readyTimeoutMs = 90_000, log = () => undefined } = options;
+  const installation = ensureKafkaInstalled({ log });
+  const dataDir = path.resolve(options.dataDir);
+  const configDir = path.join(dataDir, 'config');
+  const logsDir = path.join(dataDir, 'logs');
+  const logDir = path.join(dataDir, 'kraft-logs');
+  mkdirSync(configDir, { recursive: true });
+  mkdirSync(logsDir, { recursive: true });
+
+  // A restart on the same folder keeps its ports unless told otherwise, so clients reconnect.
+  const portsFile = path.join(configDir, 'ports.json');
+  const saved = existsSync(portsFile)
+    ? (JSON.parse(readFileSync(portsFile, 'utf8')) as SavedPorts)
+    : undefined;
+  const port = options.port ?? saved?.port ?? (await findFreePort());
+  const controllerPort = options.controllerPort ?? saved?.controllerPort ?? (await findFreePort());
+  for (const [what, candidate] of [['client', port], ['controller', controllerPort]] as const) {
+    if (!(await isPortFree(candidate))) {
+      throw new PrerequisiteError(
+        `Port ${candidate} (Kafka ${what} port) is already in use: stop whatever listens there, choose another port, or set KAFKA_BROKERS to use a running cluster.`,
+      );
+    }
+  }
+  writeFileSync(portsFile, JSON.stringify({ port, controllerPort }));
+
+  const propertiesFile = path.join(configDir, 'server.properties');
+  writeFileSync(
+    propertiesFile,
+    serverProperties({ port, controllerPort, logDir, overrides: options.serverProperties }),
+  );
+  const log4jFile = path.join(configDir, 'log4j2.properties');
+  writeFileSync(log4jFile, LOG4J2_CONFIG);
+  const logFile = path.join(logsDir, 'server.log');
+  const jvmOutFile = path.join(logsDir, 'jvm.out');
+
+  if (!existsSync(path.join(logDir, 'meta.properties'))) {
+    const format = spawnSync(
+      installation.javaCommand,
+      [
+        `-Dlog4j2.configurationFile=${log4jFile}`,
+        `-Dkafka.logs.dir=${logsDir}`,
+        '-cp',
+        installation.classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '--cluster-id',
+        randomClusterId(),
+        '--config',
+        propertiesFile,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (format.status !== 0) {
+      throw new Error(`formatting the Kafka data folder failed:\n${format.stdout}${format.stderr}`);
+    }
+  }
+
+  const out = openSync(jvmOutFile, 'a');
+  const child: ChildProcess = spawn(
+    installation.javaCommand,
+    [
+      `-Xms${Math.min(256, heapMb)}m`,
+      `-Xmx${heapMb}m`,
+      '-XX:+UseG1GC',
+      '-XX:TieredStopAtLevel=1',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${log4jFile}`,
+      `-Dkafka.logs.dir=${logsDir}`,
+      '-cp',
+      installation.classpath,
+      'kafka.Kafka',
+      propertiesFile,
+    ],
+    { stdio: ['ignore', out, out] },
+  );
+  closeSync(out);
+  let exited = false;
+  const exit = once(child, 'exit').then(() => {
+    exited = true;
+  });
+  const brokers = `127.0.0.1:${port}`;
+
+  const broker: LocalKafka = {
+    brokers,
+    port,
+    controllerPort,
+    dataDir,
+    logFile,
+    pid: child.pid ?? -1,
+    isRunning: () => !exited,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exit;
+      clearTimeout(force);
+    },
+    async kill() {
+      if (exited) return;
+      child.kill('SIGKILL');
+      await exit;
+    },
+  };
+
+  try {
+    await waitUntilReachable(brokers, readyTimeoutMs, () => exited);
+  } catch (error) {
+    await broker.kill();
+    throw new Error(
+      `${(error as Error).message}\n--- last lines of ${jvmOutFile} and ${logFile} ---\n${tail(jvmOutFile)}${tail(logFile)}`,
+    );
+  }
+  log(`Kafka ${installation.version} is up on ${brokers} (data in ${dataDir}).`);
+  return broker;
+}
+
+/** Ready means a real client gets a metadata answer, not merely that the port is open. */
+async function waitUntilReachable(
+  brokers: string,
+  timeoutMs: number,
+  hasExited: () => boolean,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const kafka = new Kafka({
+    brokers: [brokers],
+    clientId: 'local-kafka-readiness',
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    retry: { retries: 0 },
+  });
+  for (;;) {
+    if (hasExited()) throw new Error('the Kafka broker exited while starting');
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length > 0 && cluster.controller !== null) return;
+    } catch {
+      // not yet
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the Kafka broker did not become reachable on ${brokers} within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function tail(file: string, lines = 30): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+}
