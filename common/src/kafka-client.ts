@@ -51,6 +51,11 @@ export async function ensureTopic(
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
+    // Look first: creating a topic that exists makes KafkaJS log an error.
+    if ((await admin.listTopics()).includes(topic)) {
+      await warnOnPartitionMismatch(admin, { topic, partitions }, logger);
+      return;
+    }
     const created = await admin
       .createTopics({
         waitForLeaders: true,
@@ -64,16 +69,24 @@ export async function ensureTopic(
       logger.info({ topic, partitions, replicationFactor }, 'created topic');
       return;
     }
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    const existing = metadata.topics[0]?.partitions.length ?? 0;
-    if (existing !== partitions) {
-      logger.warn(
-        { topic, partitions: existing, configured: partitions },
-        'topic already exists with a different partition count; using it as it is',
-      );
-    }
+    await warnOnPartitionMismatch(admin, { topic, partitions }, logger);
   } finally {
     await admin.disconnect();
+  }
+}
+
+async function warnOnPartitionMismatch(
+  admin: Admin,
+  { topic, partitions }: { topic: string; partitions: number },
+  logger: Logger,
+): Promise<void> {
+  const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+  const existing = metadata.topics[0]?.partitions.length ?? 0;
+  if (existing !== partitions) {
+    logger.warn(
+      { topic, partitions: existing, configured: partitions },
+      'topic already exists with a different partition count; using it as it is',
+    );
   }
 }
 

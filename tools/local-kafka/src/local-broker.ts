@@ -182,7 +182,9 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
       'kafka.Kafka',
       propertiesFile,
     ],
-    { stdio: ['ignore', out, out] },
+    // Its own process group: a Ctrl-C in the terminal reaches the script that owns the broker, which
+    // stops its clients first and the broker last.
+    { stdio: ['ignore', out, out], detached: true },
   );
   closeSync(out);
   let exited = false;

@@ -1,0 +1,32 @@
+// Runs service-a and service-b in-process against the test broker, on free ports, with their own
+// topic and group, and quiet logs (LOG_LEVEL=debug TEST_LOGS=1 shows them).
+import { createLogger } from '@kafka-http/common';
+import { loadConfig as loadConfigA } from '../../service-a/src/config';
+import { startServiceA, type ServiceA } from '../../service-a/src/service';
+import { loadConfig as loadConfigB } from '../../service-b/src/config';
+import { startServiceB, type ServiceB } from '../../service-b/src/service';
+import { testBrokers } from './kafka';
+import { waitFor } from './wait';
+
+const logLevel = process.env.TEST_LOGS ? (process.env.LOG_LEVEL ?? 'info') : 'silent';
+
+export async function startA(env: Record<string, string>): Promise<ServiceA> {
+  const config = loadConfigA({ KAFKA_BROKERS: testBrokers(), PORT: '0', LOG_LEVEL: logLevel, ...env });
+  const service = await startServiceA(config, createLogger({ name: 'service-a', level: config.LOG_LEVEL }));
+  await waitFor('service-a connected', () => service.publisher.isReady());
+  return service;
+}
+
+export async function startB(
+  env: Record<string, string>,
+  { waitUntilReady = true } = {},
+): Promise<ServiceB> {
+  const config = loadConfigB({ KAFKA_BROKERS: testBrokers(), PORT: '0', LOG_LEVEL: logLevel, ...env });
+  const service = await startServiceB(config, createLogger({ name: 'service-b', level: config.LOG_LEVEL }), {
+    onFatal: (error) => {
+      throw error;
+    },
+  });
+  if (waitUntilReady) await waitFor('service-b joined its group', () => service.source.isReady());
+  return service;
+}
