@@ -11,6 +11,8 @@ const shared = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration tests wait on a real broker; each waits for events with its own deadlines.
+  testTimeout: 120_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/**/test/unit/**/*.test.ts'] },
     {

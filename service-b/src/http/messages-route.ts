@@ -29,9 +29,17 @@ export function consumeQuerySchema(defaultWaitMs: number): QuerySchema {
   };
 }
 
-/** Ties a lease to the response: committed when fully written, returned when the client left. */
+/**
+ * Ties a lease to the response: complete once the whole response was handed to the operating
+ * system, abandon when the client went away first. Node emits 'finish' even when the socket failed
+ * under a pending write, so the socket's error state decides, not the event alone.
+ */
 export function settleWithResponse(res: Response, lease: Lease): void {
-  res.once('finish', () => lease.complete());
+  const socket = res.socket;
+  res.once('finish', () => {
+    if (socket && !socket.errored) lease.complete();
+    else lease.abandon();
+  });
   res.once('close', () => {
     if (!res.writableFinished) lease.abandon();
   });
