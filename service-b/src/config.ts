@@ -6,6 +6,11 @@ export const MAX_WAIT_MS = 30_000;
 export const serviceBSettings = {
   ...sharedSettings({ port: 5102, clientId: 'service-b' }),
   KAFKA_GROUP_ID: text('message-group', { pattern: /^[\w.-]{1,255}$/, hint: 'letters, digits, ".", "_" or "-"' }),
+  /**
+   * How long the group waits for a silent member before giving its partitions to others: after a
+   * crash, those partitions are delivered again only after this time.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: integer(30_000, { min: 6000, max: 300_000 }),
   /** Most messages held in memory (waiting, being sent, or delivered but not yet committed). */
   BUFFER_MAX_MESSAGES: integer(1000, { min: 1, max: 1_000_000 }),
   /** Most bytes of message data held in memory. */

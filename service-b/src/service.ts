@@ -41,6 +41,7 @@ export async function startServiceB(
       replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
     },
     groupId: config.KAFKA_GROUP_ID,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     buffer,
     logger,
     onFatal,

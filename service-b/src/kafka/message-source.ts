@@ -26,6 +26,7 @@ export interface MessageSourceOptions {
   onFatal: (error: unknown) => void;
   /** Longest a fetch waits on the broker when there is nothing new. */
   maxWaitTimeInMs?: number;
+  sessionTimeoutMs?: number;
 }
 
 export interface SourceStatus {
@@ -60,6 +61,8 @@ export class KafkaMessageSource {
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     const { events } = this.consumer;

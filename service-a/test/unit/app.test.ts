@@ -1,0 +1,286 @@
+// service-a's HTTP surface, in-process, with a fake publisher instead of Kafka.
+import request from 'supertest';
+import type { Response } from 'supertest';
+import { createLogger, problems } from '@kafka-http/common';
+import { createApp } from '../../src/app';
+import type {
+  MessagePublisher,
+  OutgoingMessage,
+  PublishedMessage,
+} from '../../src/kafka/message-publisher';
+
+class FakePublisher implements MessagePublisher {
+  readonly topic = 'message-topic';
+  readonly calls: OutgoingMessage[] = [];
+  ready = true;
+  /** When set, publish() rejects with it instead of answering. */
+  failWith: unknown;
+  answer: PublishedMessage = {
+    topic: 'message-topic',
+    partition: 0,
+    offset: '0',
+    timestamp: '2025-01-02T03:04:05.678Z',
+  };
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  async publish(message: OutgoingMessage): Promise<PublishedMessage> {
+    this.calls.push(message);
+    if (this.failWith !== undefined) throw this.failWith;
+    return this.answer;
+  }
+}
+
+const MAX_MESSAGE_BYTES = 1024;
+
+function setup() {
+  const publisher = new FakePublisher();
+  const app = createApp({
+    publisher,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    logger: createLogger({ name: 'service-a-test', level: 'silent' }),
+  });
+  return { publisher, app };
+}
+
+/** Every error answer is an RFC 9457 problem with at least type, title and status. */
+function expectProblem(res: Response, status: number): Record<string, unknown> {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(res.text) as Record<string, unknown>;
+  expect(body).toEqual(
+    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status }),
+  );
+  return body;
+}
+
+describe('POST /api/messages', () => {
+  it('publishes a JSON string as text and answers where it landed', async () => {
+    const { app, publisher } = setup();
+    publisher.answer = { ...publisher.answer, partition: 2, offset: '41' };
+    const res = await request(app)
+      .post('/api/messages?key=user-42')
+      .set('Content-Type', 'application/json')
+      .send('"Hello, Kafka!"');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual({
+      topic: 'message-topic',
+      partition: 2,
+      offset: '41',
+      timestamp: '2025-01-02T03:04:05.678Z',
+    });
+    expect(publisher.calls).toHaveLength(1);
+    const [call] = publisher.calls;
+    expect(call?.value).toEqual(Buffer.from('Hello, Kafka!', 'utf8'));
+    expect(call?.key).toBe('user-42');
+    expect(call?.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8' });
+  });
+
+  it('publishes a JSON object as compact JSON with the JSON content-type header', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send('{ "n" : 12345678901234567890 }');
+    expect(res.status).toBe(200);
+    expect(publisher.calls[0]?.value.toString('utf8')).toBe('{"n":12345678901234567890}');
+    expect(publisher.calls[0]?.headers).toEqual({ 'content-type': 'application/json' });
+    expect(publisher.calls[0]?.key).toBeUndefined();
+  });
+
+  it('publishes text/plain as it is', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'text/plain')
+      .send('  plain text  ');
+    expect(res.status).toBe(200);
+    expect(publisher.calls[0]?.value.toString('utf8')).toBe('  plain text  ');
+    expect(publisher.calls[0]?.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8' });
+  });
+
+  it("answers the tutorial's sentence for Accept: text/plain", async () => {
+    const { app } = setup();
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .set('Accept', 'text/plain')
+      .send('"Hello, Kafka!"');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toBe("Message 'Hello, Kafka!' sent to message-topic [[0]] @0");
+  });
+
+  it('refuses Accept: application/xml with 406 before publishing', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .set('Accept', 'application/xml')
+      .send('"Hello, Kafka!"');
+    expectProblem(res, 406);
+    expect(publisher.calls).toHaveLength(0);
+  });
+
+  it('refuses malformed JSON with 400', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send('{"a":');
+    expectProblem(res, 400);
+    expect(publisher.calls).toHaveLength(0);
+  });
+
+  it('refuses an empty body with 400', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app).post('/api/messages').set('Content-Type', 'application/json');
+    expectProblem(res, 400);
+    expect(publisher.calls).toHaveLength(0);
+  });
+
+  it('refuses a body over the limit with 413 naming the limit', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'text/plain')
+      .send('x'.repeat(MAX_MESSAGE_BYTES + 1));
+    const body = expectProblem(res, 413);
+    expect(body.limitBytes).toBe(MAX_MESSAGE_BYTES);
+    expect(publisher.calls).toHaveLength(0);
+  });
+
+  it('accepts a body of exactly the limit', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'text/plain')
+      .send('x'.repeat(MAX_MESSAGE_BYTES));
+    expect(res.status).toBe(200);
+    expect(publisher.calls[0]?.value).toHaveLength(MAX_MESSAGE_BYTES);
+  });
+
+  it.each(['application/xml', 'text/plain; charset=latin1'])(
+    'refuses Content-Type %s with 415',
+    async (contentType) => {
+      const { app, publisher } = setup();
+      const res = await request(app)
+        .post('/api/messages')
+        .set('Content-Type', contentType)
+        .send('<a>hi</a>');
+      expectProblem(res, 415);
+      expect(publisher.calls).toHaveLength(0);
+    },
+  );
+
+  it.each([
+    ['an empty key', '?key='],
+    ['a repeated key', '?key=a&key=b'],
+  ])('refuses %s with 400 naming the parameter', async (_what, query) => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post(`/api/messages${query}`)
+      .set('Content-Type', 'application/json')
+      .send('"hi"');
+    const body = expectProblem(res, 400);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'key' })]),
+    );
+    expect(publisher.calls).toHaveLength(0);
+  });
+
+  it('answers a 503 problem from the publisher with 503 and Retry-After', async () => {
+    const { app, publisher } = setup();
+    publisher.failWith = problems.serviceUnavailable('Not connected to Kafka.', 5);
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send('"hi"');
+    const body = expectProblem(res, 503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(body.detail).toBe('Not connected to Kafka.');
+  });
+
+  it('answers a plain Error with 500 and keeps its internals out of the body', async () => {
+    const { app, publisher } = setup();
+    publisher.failWith = new Error('secret internals');
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send('"hi"');
+    const body = expectProblem(res, 500);
+    expect(body.title).toBe('Internal Server Error');
+    expect(res.text).not.toContain('secret internals');
+    expect(res.text).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(body).not.toHaveProperty('stack');
+  });
+});
+
+describe('other routes', () => {
+  it('answers GET /api/messages with 405 and Allow: POST', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/api/messages');
+    expectProblem(res, 405);
+    expect(res.headers.allow).toBe('POST');
+  });
+
+  it('answers an unknown path with a 404 problem', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/no/such/thing');
+    const body = expectProblem(res, 404);
+    expect(body.instance).toBe('/no/such/thing');
+  });
+
+  it('says ready when the publisher is', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/health/ready');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(
+      expect.objectContaining({ status: 'ready', kafka: 'connected', topic: 'message-topic' }),
+    );
+  });
+
+  it('says not ready with 503 when the publisher is not', async () => {
+    const { app, publisher } = setup();
+    publisher.ready = false;
+    const res = await request(app).get('/health/ready');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual(
+      expect.objectContaining({ status: 'not ready', kafka: 'not connected' }),
+    );
+  });
+
+  it('answers liveness', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/health/live');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'up' });
+  });
+
+  it('serves an OpenAPI 3 document listing POST /api/messages with a key parameter', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = res.body as {
+      openapi: string;
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    const post = doc.paths['/api/messages']?.post;
+    expect(post).toBeDefined();
+    expect(post?.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'key', in: 'query' })]),
+    );
+  });
+
+  it('serves Swagger UI as HTML', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/swagger/');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toMatch(/swagger-ui/i);
+  });
+});
