@@ -13,10 +13,14 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const root = repoRoot(__dirname);
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kafka-http-test-'));
   const broker = await startLocalKafka({ dataDir, log: (line) => console.log(`\n${line}`) });
   globalThis.__KAFKA__ = broker;

@@ -147,7 +147,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
             cause: error,
           }));
     if (problem.status >= 500) {
-      logger.error({ err: problem.cause ?? error, method: req.method, path: req.path }, problem.title);
+      logger.error(
+        { err: problem.cause ?? error, method: req.method, path: req.path },
+        problem.title,
+      );
     }
     sendProblem(res, problem);
   };

@@ -11,7 +11,10 @@ export function sharedSettings({ port, clientId }: { port: number; clientId: str
       pattern: TOPIC_NAME,
       hint: 'a Kafka topic name (letters, digits, ".", "_", "-"; at most 249)',
     }),
-    KAFKA_CLIENT_ID: text(clientId, { pattern: /^[\w.-]{1,255}$/, hint: 'letters, digits, ".", "_" or "-"' }),
+    KAFKA_CLIENT_ID: text(clientId, {
+      pattern: /^[\w.-]{1,255}$/,
+      hint: 'letters, digits, ".", "_" or "-"',
+    }),
     KAFKA_TOPIC_PARTITIONS: integer(1, { min: 1, max: 10_000 }),
     KAFKA_TOPIC_REPLICATION_FACTOR: integer(1, { min: 1, max: 32 }),
     MAX_MESSAGE_BYTES: integer(MIB, { min: 1, max: 64 * MIB }),

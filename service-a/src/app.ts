@@ -24,7 +24,10 @@ export function createApp({ publisher, maxMessageBytes, logger }: AppDeps): Expr
   app.use(
     healthRouter(() => ({
       ready: publisher.isReady(),
-      details: { kafka: publisher.isReady() ? 'connected' : 'not connected', topic: publisher.topic },
+      details: {
+        kafka: publisher.isReady() ? 'connected' : 'not connected',
+        topic: publisher.topic,
+      },
     })),
   );
   app.use(apiDocsRouter(openApiDocument({ topic: publisher.topic, maxMessageBytes })));

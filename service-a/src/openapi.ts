@@ -55,11 +55,19 @@ export function openApiDocument({
                 },
               },
             },
-            '400': problemResponse('The body is empty, not valid JSON or not UTF-8, or a query parameter is invalid.'),
-            '406': problemResponse('The Accept header names no type this endpoint can answer with.'),
+            '400': problemResponse(
+              'The body is empty, not valid JSON or not UTF-8, or a query parameter is invalid.',
+            ),
+            '406': problemResponse(
+              'The Accept header names no type this endpoint can answer with.',
+            ),
             '413': problemResponse(`The body is larger than ${maxMessageBytes} bytes.`),
-            '415': problemResponse('The Content-Type is neither application/json nor text/plain (UTF-8).'),
-            '503': problemResponse('Kafka is unreachable or did not acknowledge in time; retry after the Retry-After seconds.'),
+            '415': problemResponse(
+              'The Content-Type is neither application/json nor text/plain (UTF-8).',
+            ),
+            '503': problemResponse(
+              'Kafka is unreachable or did not acknowledge in time; retry after the Retry-After seconds.',
+            ),
           },
         },
       },
@@ -74,7 +82,11 @@ export function openApiDocument({
           properties: {
             topic: { type: 'string', example: topic },
             partition: { type: 'integer', example: 0 },
-            offset: { type: 'string', description: 'A 64-bit offset, as a decimal string.', example: '0' },
+            offset: {
+              type: 'string',
+              description: 'A 64-bit offset, as a decimal string.',
+              example: '0',
+            },
             timestamp: { type: 'string', format: 'date-time' },
           },
         },

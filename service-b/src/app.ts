@@ -21,7 +21,14 @@ export interface AppDeps {
   logger: Logger;
 }
 
-export function createApp({ buffer, readiness, topic, groupId, defaultWaitMs, logger }: AppDeps): Express {
+export function createApp({
+  buffer,
+  readiness,
+  topic,
+  groupId,
+  defaultWaitMs,
+  logger,
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

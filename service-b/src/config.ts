@@ -1,11 +1,22 @@
 // service-b's configuration: the shared settings plus the group and the delivery buffer's limits.
-import { integer, MIB, readEnv, sharedSettings, text, type ConfigOf, type Env } from '@kafka-http/common';
+import {
+  integer,
+  MIB,
+  readEnv,
+  sharedSettings,
+  text,
+  type ConfigOf,
+  type Env,
+} from '@kafka-http/common';
 
 export const MAX_WAIT_MS = 30_000;
 
 export const serviceBSettings = {
   ...sharedSettings({ port: 5102, clientId: 'service-b' }),
-  KAFKA_GROUP_ID: text('message-group', { pattern: /^[\w.-]{1,255}$/, hint: 'letters, digits, ".", "_" or "-"' }),
+  KAFKA_GROUP_ID: text('message-group', {
+    pattern: /^[\w.-]{1,255}$/,
+    hint: 'letters, digits, ".", "_" or "-"',
+  }),
   /**
    * How long the group waits for a silent member before giving its partitions to others: after a
    * crash, those partitions are delivered again only after this time.

@@ -43,7 +43,9 @@ export function openApiDocument({
             },
             '204': { description: 'No message arrived within waitMs.' },
             '400': problemResponse('A query parameter is invalid.'),
-            '406': problemResponse('The Accept header names no type this endpoint can answer with.'),
+            '406': problemResponse(
+              'The Accept header names no type this endpoint can answer with.',
+            ),
             '503': problemResponse('The service is shutting down.'),
           },
         },
@@ -59,8 +61,16 @@ export function openApiDocument({
           properties: {
             topic: { type: 'string', example: topic },
             partition: { type: 'integer', example: 0 },
-            offset: { type: 'string', description: 'A 64-bit offset, as a decimal string.', example: '0' },
-            key: { type: 'string', nullable: true, description: 'The record key as text, or base64 when `keyEncoding` says so.' },
+            offset: {
+              type: 'string',
+              description: 'A 64-bit offset, as a decimal string.',
+              example: '0',
+            },
+            key: {
+              type: 'string',
+              nullable: true,
+              description: 'The record key as text, or base64 when `keyEncoding` says so.',
+            },
             keyEncoding: { type: 'string', enum: ['base64'] },
             value: {
               description:
@@ -68,7 +78,10 @@ export function openApiDocument({
               example: 'Hello, Kafka!',
             },
             encoding: { type: 'string', enum: ['base64'] },
-            warning: { type: 'string', description: 'Set when the record claimed JSON but is not valid JSON.' },
+            warning: {
+              type: 'string',
+              description: 'Set when the record claimed JSON but is not valid JSON.',
+            },
             headers: {
               type: 'object',
               additionalProperties: { type: 'string' },

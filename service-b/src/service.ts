@@ -25,15 +25,15 @@ export async function startServiceB(
     logger,
     logLevel: config.LOG_LEVEL,
   });
-  // The buffer and the source refer to each other through these two callbacks.
-  let source: KafkaMessageSource | undefined;
+  // The buffer and the source refer to each other through these two callbacks, which run only
+  // once the consumer is fetching.
   const buffer = new DeliveryBuffer({
     maxMessages: config.BUFFER_MAX_MESSAGES,
     maxBytes: config.BUFFER_MAX_BYTES,
-    onCommittable: () => source?.requestCommit(),
-    onSpaceAvailable: () => source?.resume(),
+    onCommittable: () => source.requestCommit(),
+    onSpaceAvailable: () => source.resume(),
   });
-  source = new KafkaMessageSource({
+  const source = new KafkaMessageSource({
     kafka,
     topic: {
       topic: config.KAFKA_TOPIC,
@@ -47,7 +47,6 @@ export async function startServiceB(
     onFatal,
   });
   void source.start();
-  const running = source;
   const app = createApp({
     buffer,
     topic: config.KAFKA_TOPIC,
@@ -55,16 +54,16 @@ export async function startServiceB(
     defaultWaitMs: config.DEFAULT_WAIT_MS,
     logger,
     readiness: () => {
-      const status = running.status();
+      const status = source.status();
       return {
-        ready: running.isReady(),
+        ready: source.isReady(),
         details: {
           kafka: status.connected ? 'connected' : 'not connected',
           group: status.rebalancing ? 'rebalancing' : status.joined ? 'joined' : 'not joined',
           assignedPartitions: status.assigned,
           paused: status.paused,
           ...buffer.stats(),
-          committed: running.committedOffsets(),
+          committed: source.committedOffsets(),
         },
       };
     },
@@ -75,13 +74,13 @@ export async function startServiceB(
     url: http.url,
     port: http.port,
     buffer,
-    source: running,
+    source,
     async stop() {
       // Waiting clients get 503 at once; responses being written finish and settle their leases;
       // then what was delivered is committed and the consumer leaves the group.
       buffer.close();
       await http.close();
-      await running.stop();
+      await source.stop();
     },
   };
 }

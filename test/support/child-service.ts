@@ -25,7 +25,13 @@ export async function spawnService(
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(path.join(logDir, `${logName}.log`), { flags: 'a' });
   const child = spawn(process.execPath, [path.join(root, name, 'dist', 'main.js')], {
-    env: { ...process.env, KAFKA_BROKERS: testBrokers(), PORT: String(port), LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: testBrokers(),
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log, { end: false });

@@ -34,7 +34,11 @@ export async function createTopic(topic: string, partitions = 1): Promise<void> 
 }
 
 /** Reads every record of a topic from the beginning with a throwaway group. */
-export async function readAll(topic: string, count: number, timeoutMs = 20_000): Promise<KafkaMessage[]> {
+export async function readAll(
+  topic: string,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<KafkaMessage[]> {
   const consumer = plainKafka().consumer({ groupId: uniqueName('reader') });
   const records: KafkaMessage[] = [];
   await consumer.connect();
@@ -62,7 +66,11 @@ export async function readAll(topic: string, count: number, timeoutMs = 20_000):
 }
 
 /** The group's committed offset of partition 0 as a number (-1 when none). */
-export async function committedOffset(groupId: string, topic: string, partition = 0): Promise<number> {
+export async function committedOffset(
+  groupId: string,
+  topic: string,
+  partition = 0,
+): Promise<number> {
   const [entry] = await withAdmin((admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
   const found = entry?.partitions.find((p) => p.partition === partition);
   return Number(found?.offset ?? -1);

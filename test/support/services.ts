@@ -11,8 +11,16 @@ import { waitFor } from './wait';
 const logLevel = process.env.TEST_LOGS ? (process.env.LOG_LEVEL ?? 'info') : 'silent';
 
 export async function startA(env: Record<string, string>): Promise<ServiceA> {
-  const config = loadConfigA({ KAFKA_BROKERS: testBrokers(), PORT: '0', LOG_LEVEL: logLevel, ...env });
-  const service = await startServiceA(config, createLogger({ name: 'service-a', level: config.LOG_LEVEL }));
+  const config = loadConfigA({
+    KAFKA_BROKERS: testBrokers(),
+    PORT: '0',
+    LOG_LEVEL: logLevel,
+    ...env,
+  });
+  const service = await startServiceA(
+    config,
+    createLogger({ name: 'service-a', level: config.LOG_LEVEL }),
+  );
   await waitFor('service-a connected', () => service.publisher.isReady());
   return service;
 }
@@ -21,12 +29,21 @@ export async function startB(
   env: Record<string, string>,
   { waitUntilReady = true } = {},
 ): Promise<ServiceB> {
-  const config = loadConfigB({ KAFKA_BROKERS: testBrokers(), PORT: '0', LOG_LEVEL: logLevel, ...env });
-  const service = await startServiceB(config, createLogger({ name: 'service-b', level: config.LOG_LEVEL }), {
-    onFatal: (error) => {
-      throw error;
-    },
+  const config = loadConfigB({
+    KAFKA_BROKERS: testBrokers(),
+    PORT: '0',
+    LOG_LEVEL: logLevel,
+    ...env,
   });
+  const service = await startServiceB(
+    config,
+    createLogger({ name: 'service-b', level: config.LOG_LEVEL }),
+    {
+      onFatal: (error) => {
+        throw error;
+      },
+    },
+  );
   if (waitUntilReady) await waitFor('service-b joined its group', () => service.source.isReady());
   return service;
 }

@@ -1,11 +1,6 @@
 // POST /api/messages: the body becomes one Kafka record; the answer says where it landed.
 import express, { Router } from 'express';
-import {
-  methodNotAllowed,
-  problems,
-  validateQuery,
-  type QuerySchema,
-} from '@kafka-http/common';
+import { methodNotAllowed, problems, validateQuery, type QuerySchema } from '@kafka-http/common';
 import { CONTENT_TYPE_HEADER, encodeRequestBody } from '../messages/message-codec';
 import type { MessagePublisher } from '../kafka/message-publisher';
 

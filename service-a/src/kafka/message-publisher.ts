@@ -7,7 +7,13 @@ import {
   type Producer,
   type RecordMetadata,
 } from 'kafkajs';
-import { ensureTopic, HttpProblem, problems, type Logger, type TopicSpec } from '@kafka-http/common';
+import {
+  ensureTopic,
+  HttpProblem,
+  problems,
+  type Logger,
+  type TopicSpec,
+} from '@kafka-http/common';
 
 export interface OutgoingMessage {
   key?: string;
@@ -96,7 +102,10 @@ export class KafkaMessagePublisher implements MessagePublisher {
 
   async publish({ key, value, headers }: OutgoingMessage): Promise<PublishedMessage> {
     if (!this.connected) {
-      throw problems.serviceUnavailable('Not connected to Kafka; try again shortly.', RETRY_AFTER_SECONDS);
+      throw problems.serviceUnavailable(
+        'Not connected to Kafka; try again shortly.',
+        RETRY_AFTER_SECONDS,
+      );
     }
     const timestamp = Date.now();
     let timer: NodeJS.Timeout | undefined;
@@ -140,7 +149,10 @@ export class KafkaMessagePublisher implements MessagePublisher {
       });
     }
     this.options.logger.warn({ err: error }, 'produce failed');
-    return problems.serviceUnavailable('Kafka could not take the message; try again shortly.', RETRY_AFTER_SECONDS);
+    return problems.serviceUnavailable(
+      'Kafka could not take the message; try again shortly.',
+      RETRY_AFTER_SECONDS,
+    );
   }
 
   async stop(): Promise<void> {
@@ -152,7 +164,10 @@ export class KafkaMessagePublisher implements MessagePublisher {
 }
 
 function isTooLarge(error: unknown): boolean {
-  for (let e = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined; e; ) {
+  for (
+    let e = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined;
+    e;
+  ) {
     if (e.type && TOO_LARGE.has(e.type)) return true;
     e = (e.originalError ?? e.cause) as typeof e;
   }

@@ -57,7 +57,8 @@ export function compactJson(json: string): string {
   for (let i = 0; i < json.length; i++) {
     const c = json.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -88,7 +89,11 @@ export function encodeRequestBody(
       }.`,
     );
   }
-  if (mediaType.charset !== undefined && mediaType.charset !== 'utf-8' && mediaType.charset !== 'utf8') {
+  if (
+    mediaType.charset !== undefined &&
+    mediaType.charset !== 'utf-8' &&
+    mediaType.charset !== 'utf8'
+  ) {
     throw problems.unsupportedMediaType(`Only UTF-8 text is accepted, not ${mediaType.charset}.`);
   }
   if (!body || body.length === 0) {

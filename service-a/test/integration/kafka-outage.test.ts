@@ -26,13 +26,14 @@ describe('service-a during a Kafka outage', () => {
   it('answers 503 with Retry-After within its timeout, then recovers when Kafka is back', async () => {
     broker = await startLocalKafka({ dataDir });
     const topic = uniqueName('outage');
-    a = await startA({
+    const service = await startA({
       KAFKA_BROKERS: broker.brokers,
       KAFKA_TOPIC: topic,
       PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS),
     });
+    a = service;
     const post = (body: string) =>
-      request(a?.url).post('/api/messages').set('Content-Type', 'text/plain').send(body);
+      request(service.url).post('/api/messages').set('Content-Type', 'text/plain').send(body);
     await post('before').expect(200);
 
     await broker.stop();
@@ -57,10 +58,7 @@ describe('service-a during a Kafka outage', () => {
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     expect(Number(accepted.body.offset)).toBeGreaterThanOrEqual(1);
-    const [earliest] = await withAdmin(
-      (admin) => admin.fetchTopicOffsets(topic),
-      broker.brokers,
-    );
+    const [earliest] = await withAdmin((admin) => admin.fetchTopicOffsets(topic), broker.brokers);
     expect(earliest?.low).toBe('0');
   });
 });

@@ -98,10 +98,18 @@ export class DeliveryBuffer {
 
   /** Below half of both limits: the consumer may fetch again. */
   hasRoom(): boolean {
-    return this.heldCount <= this.options.maxMessages / 2 && this.bytes <= this.options.maxBytes / 2;
+    return (
+      this.heldCount <= this.options.maxMessages / 2 && this.bytes <= this.options.maxBytes / 2
+    );
   }
 
-  stats(): { buffered: number; inFlight: number; held: number; bytes: number; partitions: number[] } {
+  stats(): {
+    buffered: number;
+    inFlight: number;
+    held: number;
+    bytes: number;
+    partitions: number[];
+  } {
     return {
       buffered: this.queuedCount,
       inFlight: this.leasedCount,

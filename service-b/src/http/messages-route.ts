@@ -1,12 +1,7 @@
 // GET /api/messages: the next buffered message. Its offset becomes committable only once the
 // response carrying it has been fully written; a client that goes away first puts it back.
 import { Router, type Response } from 'express';
-import {
-  methodNotAllowed,
-  problems,
-  validateQuery,
-  type QuerySchema,
-} from '@kafka-http/common';
+import { methodNotAllowed, problems, validateQuery, type QuerySchema } from '@kafka-http/common';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
 import { recordJson, recordText } from '../messages/record-view';
 import { MAX_WAIT_MS } from '../config';
@@ -66,7 +61,10 @@ export function messagesRouter({
       const lease = await buffer.take(waitMs, clientGone.signal);
       if (!lease) {
         if (buffer.isClosed) {
-          throw problems.serviceUnavailable('The service is shutting down; try another instance.', 1);
+          throw problems.serviceUnavailable(
+            'The service is shutting down; try another instance.',
+            1,
+          );
         }
         res.status(204).end();
         return;

@@ -32,7 +32,10 @@ export interface RecordValue {
 export function readValue(message: BufferedMessage): RecordValue {
   const { value } = message;
   if (value === null) return { kind: 'null', text: '' };
-  const contentType = headerText(message.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
+  const contentType = headerText(message.headers['content-type'])
+    ?.split(';')[0]
+    ?.trim()
+    .toLowerCase();
   const text = asText(value);
   if (text === undefined) return { kind: 'base64', text: value.toString('base64') };
   if (contentType === 'application/json') {
@@ -40,7 +43,11 @@ export function readValue(message: BufferedMessage): RecordValue {
       JSON.parse(text);
       return { kind: 'json', text };
     } catch {
-      return { kind: 'text', text, warning: 'The record says application/json but is not valid JSON.' };
+      return {
+        kind: 'text',
+        text,
+        warning: 'The record says application/json but is not valid JSON.',
+      };
     }
   }
   return { kind: 'text', text };

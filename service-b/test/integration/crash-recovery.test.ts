@@ -56,8 +56,14 @@ describe('service-b crash recovery', () => {
       service = await spawnService('service-b', env, `crash-${group}`);
       const target = Math.min(TOTAL, seen.size + 60);
       const victim = service;
-      const consuming = consume(victim, seen, () => victim.child.exitCode !== null || victim.child.signalCode !== null);
-      await waitFor(`${target} distinct deliveries`, () => seen.size >= target, { timeoutMs: 60_000 });
+      const consuming = consume(
+        victim,
+        seen,
+        () => victim.child.exitCode !== null || victim.child.signalCode !== null,
+      );
+      await waitFor(`${target} distinct deliveries`, () => seen.size >= target, {
+        timeoutMs: 60_000,
+      });
       const { held } = (await victim.readiness()) as { held: number };
       heldAtKill.push(held);
       await victim.kill('SIGKILL');

@@ -3,12 +3,7 @@
 import { connect } from 'node:net';
 import request from 'supertest';
 import type { ServiceB } from '../../src/service';
-import {
-  committedOffset,
-  plainKafka,
-  uniqueName,
-  withAdmin,
-} from '../../../test/support/kafka';
+import { committedOffset, plainKafka, uniqueName, withAdmin } from '../../../test/support/kafka';
 import { startB } from '../../../test/support/services';
 import { waitFor } from '../../../test/support/wait';
 
@@ -61,14 +56,17 @@ describe('service-b delivery on a real broker', () => {
         while (delivered.length < texts.length) {
           const res = await request(b.url).get('/api/messages?waitMs=1000');
           sample();
-          if (res.status === 200) delivered.push({ offset: Number(res.body.offset), value: res.body.value });
+          if (res.status === 200)
+            delivered.push({ offset: Number(res.body.offset), value: res.body.value });
           else expect(res.status).toBe(204);
         }
       }),
     );
 
     const values = delivered.map((d) => d.value).sort();
-    console.log(`delivered ${delivered.length}, distinct ${new Set(values).size}, most held ${mostHeld}`);
+    console.log(
+      `delivered ${delivered.length}, distinct ${new Set(values).size}, most held ${mostHeld}`,
+    );
     expect(values).toEqual(texts);
     // The consumer pauses instead of buffering the whole backlog (one record may land per fetch
     // after the limit is reached, before the pause takes effect).
@@ -86,7 +84,12 @@ describe('service-b delivery on a real broker', () => {
     await withAdmin((admin) =>
       admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic, configEntries: [{ name: 'max.message.bytes', value: String(64 * 1024 * 1024) }] }],
+        topics: [
+          {
+            topic,
+            configEntries: [{ name: 'max.message.bytes', value: String(64 * 1024 * 1024) }],
+          },
+        ],
       }),
     );
     await produceTexts(topic, [big, 'after']);

@@ -28,7 +28,10 @@ async function main(args: string[]): Promise<void> {
   });
   console.log(`Broker log: ${broker.logFile}\nPress Ctrl-C to stop.`);
   const stop = () => {
-    broker.stop().then(() => process.exit(0), () => process.exit(1));
+    broker.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

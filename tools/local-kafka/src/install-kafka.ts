@@ -55,9 +55,9 @@ function hasJars(dir: string): boolean {
 }
 
 /** Makes sure the broker jars are present (fetching them on first use) and Java can run them. */
-export function ensureKafkaInstalled(
-  { log = (line: string) => console.error(line) }: { log?: (line: string) => void } = {},
-): KafkaInstallation {
+export function ensureKafkaInstalled({
+  log = (line: string) => console.error(line),
+}: { log?: (line: string) => void } = {}): KafkaInstallation {
   const java = javaCommand();
   checkJava(java);
   const versionDir = cacheDir('kafka', KAFKA_VERSION);

@@ -125,7 +125,10 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
     : undefined;
   const port = options.port ?? saved?.port ?? (await findFreePort());
   const controllerPort = options.controllerPort ?? saved?.controllerPort ?? (await findFreePort());
-  for (const [what, candidate] of [['client', port], ['controller', controllerPort]] as const) {
+  for (const [what, candidate] of [
+    ['client', port],
+    ['controller', controllerPort],
+  ] as const) {
     if (!(await isPortFree(candidate))) {
       throw new PrerequisiteError(
         `Port ${candidate} (Kafka ${what} port) is already in use: stop whatever listens there, choose another port, or set KAFKA_BROKERS to use a running cluster.`,
@@ -254,7 +257,9 @@ async function waitUntilReachable(
       await admin.disconnect().catch(() => undefined);
     }
     if (Date.now() > deadline) {
-      throw new Error(`the Kafka broker did not become reachable on ${brokers} within ${timeoutMs} ms`);
+      throw new Error(
+        `the Kafka broker did not become reachable on ${brokers} within ${timeoutMs} ms`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

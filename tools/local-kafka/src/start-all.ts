@@ -15,12 +15,27 @@ interface ServiceProcess {
   child: ChildProcess;
 }
 
-const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 
 /** Shows a pino JSON line as one short readable line; anything else as it is. */
 export function formatLogLine(name: string, line: string): string {
   try {
-    const { level, time, msg, name: _n, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const {
+      level,
+      time,
+      msg,
+      name: _n,
+      pid: _p,
+      hostname: _h,
+      ...rest
+    } = JSON.parse(line) as Record<string, unknown>;
     const clock = new Date(Number(time)).toISOString().slice(11, 23);
     const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
     return `${clock} ${LEVELS[Number(level)] ?? level} [${name}] ${String(msg)}${extra}`;
@@ -38,7 +53,10 @@ function startService(name: string, port: number, env: NodeJS.ProcessEnv): Servi
     detached: true,
   });
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => console.log(formatLogLine(name, line)));
+    if (stream)
+      createInterface({ input: stream }).on('line', (line) =>
+        console.log(formatLogLine(name, line)),
+      );
   }
   return { name, url: `http://localhost:${port}`, child };
 }
@@ -46,8 +64,12 @@ function startService(name: string, port: number, env: NodeJS.ProcessEnv): Servi
 async function waitUntilReady(service: ServiceProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`${service.name} exited with code ${service.child.exitCode}`);
-    const ok = await fetch(`${service.url}/health/ready`).then((r) => r.ok, () => false);
+    if (service.child.exitCode !== null)
+      throw new Error(`${service.name} exited with code ${service.child.exitCode}`);
+    const ok = await fetch(`${service.url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

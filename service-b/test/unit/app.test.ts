@@ -1,0 +1,245 @@
+// service-b's HTTP surface, in-process, with a real DeliveryBuffer and no Kafka.
+import { once } from 'node:events';
+import { createServer, get, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { Response } from 'supertest';
+import { createLogger, type Readiness } from '@kafka-http/common';
+import { createApp } from '../../src/app';
+import { DeliveryBuffer, type BufferedMessage, type Lease } from '../../src/delivery/delivery-buffer';
+
+function message(offset: number, text = 'Hello, Kafka!'): BufferedMessage {
+  return {
+    topic: 'message-topic',
+    partition: 0,
+    offset: String(offset),
+    key: Buffer.from('user-42'),
+    value: Buffer.from(text, 'utf8'),
+    headers: { 'content-type': Buffer.from('text/plain; charset=utf-8') },
+    timestamp: '1700000000123',
+  };
+}
+
+function setup({ ready = true }: { ready?: boolean } = {}) {
+  /** What happened, in order: the end of each response and each committable offset. */
+  const events: string[] = [];
+  const onCommittable = jest.fn((partition: number, offset: bigint) => {
+    events.push(`committable ${partition}@${offset}`);
+  });
+  const buffer = new DeliveryBuffer({ maxMessages: 100, maxBytes: 1_000_000, onCommittable });
+  const readiness = (): Readiness => ({ ready, details: { kafka: ready ? 'connected' : 'not connected' } });
+  const app = createApp({
+    buffer,
+    readiness,
+    topic: 'message-topic',
+    groupId: 'message-group',
+    defaultWaitMs: 0,
+    logger: createLogger({ name: 'service-b-test', level: 'silent' }),
+  });
+  // A server that notes when each response has been fully written, to order it against commits.
+  let lastResponse: ServerResponse | undefined;
+  const server = createServer((req, res) => {
+    lastResponse = res;
+    res.once('finish', () => events.push('response finished'));
+    app(req, res);
+  });
+  return { buffer, server, events, onCommittable, response: () => lastResponse };
+}
+
+/**
+ * Resolves when the app's next take() call has started waiting on the buffer, with the promise
+ * that take() returned.
+ */
+function nextTake(buffer: DeliveryBuffer): Promise<{ taking: Promise<Lease | undefined> }> {
+  const original = buffer.take.bind(buffer);
+  return new Promise((resolve) => {
+    jest.spyOn(buffer, 'take').mockImplementationOnce((waitMs, signal) => {
+      const taking = original(waitMs, signal);
+      resolve({ taking });
+      return taking;
+    });
+  });
+}
+
+function expectProblem(res: Response, status: number): Record<string, unknown> {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(res.text) as Record<string, unknown>;
+  expect(body).toEqual(
+    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status }),
+  );
+  return body;
+}
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+describe('GET /api/messages', () => {
+  it('answers a buffered message as JSON', async () => {
+    const { buffer, server } = setup();
+    buffer.offer(message(0));
+    const res = await request(server).get('/api/messages');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({
+      topic: 'message-topic',
+      partition: 0,
+      offset: '0',
+      key: 'user-42',
+      value: 'Hello, Kafka!',
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      timestamp: '2023-11-14T22:13:20.123Z',
+    });
+  });
+
+  it('makes the offset committable only once the response was written', async () => {
+    const { buffer, server, events, onCommittable, response } = setup();
+    buffer.offer(message(0));
+    buffer.offer(message(1, 'second'));
+    expect(buffer.commitPositions().size).toBe(0);
+    const res = await request(server).get('/api/messages');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(expect.objectContaining({ offset: '0' }));
+    expect(response()?.writableFinished).toBe(true);
+    expect(onCommittable).toHaveBeenCalledTimes(1);
+    expect(onCommittable).toHaveBeenCalledWith(0, 1n);
+    expect(events).toEqual(['response finished', 'committable 0@1']);
+    expect(buffer.commitPositions()).toEqual(new Map([[0, 1n]]));
+    expect(buffer.stats()).toEqual(expect.objectContaining({ buffered: 1, inFlight: 0 }));
+  });
+
+  it("answers the tutorial's sentence for Accept: text/plain", async () => {
+    const { buffer, server, onCommittable } = setup();
+    buffer.offer(message(0));
+    const res = await request(server).get('/api/messages').set('Accept', 'text/plain');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toBe('Received message: Hello, Kafka!');
+    expect(onCommittable).toHaveBeenCalledWith(0, 1n);
+  });
+
+  it('answers 204 when nothing arrives within waitMs', async () => {
+    const { server } = setup();
+    const startedAt = Date.now();
+    const res = await request(server).get('/api/messages?waitMs=50');
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+    // It did wait (timers may fire a millisecond early).
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(45);
+  });
+
+  it('answers a waiting GET as soon as a message is offered', async () => {
+    const { buffer, server, onCommittable } = setup();
+    const waiting = nextTake(buffer);
+    const answer = request(server).get('/api/messages?waitMs=30000').then((res) => res);
+    await waiting;
+    buffer.offer(message(0, 'arrived later'));
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(expect.objectContaining({ value: 'arrived later', offset: '0' }));
+    expect(onCommittable).toHaveBeenCalledWith(0, 1n);
+  });
+
+  it('stops waiting when the client goes away, so the next message is kept for another client', async () => {
+    const { buffer, server, onCommittable } = setup();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const waiting = nextTake(buffer);
+      const client = get(`http://127.0.0.1:${port}/api/messages?waitMs=30000`);
+      client.on('error', () => undefined);
+      const { taking } = await waiting;
+      client.destroy();
+      expect(await taking).toBeUndefined();
+      buffer.offer(message(0));
+      expect(buffer.stats()).toEqual(expect.objectContaining({ buffered: 1, inFlight: 0 }));
+      expect(onCommittable).not.toHaveBeenCalled();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it.each([
+    ['not a number', 'waitMs=abc'],
+    ['negative', 'waitMs=-1'],
+    ['above the maximum', 'waitMs=30001'],
+    ['repeated', 'waitMs=1&waitMs=2'],
+  ])('refuses a waitMs that is %s with 400 naming the parameter', async (_what, query) => {
+    const { buffer, server } = setup();
+    buffer.offer(message(0));
+    const res = await request(server).get(`/api/messages?${query}`);
+    const body = expectProblem(res, 400);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'waitMs' })]),
+    );
+    // Nothing was taken.
+    expect(buffer.stats()).toEqual(expect.objectContaining({ buffered: 1, inFlight: 0 }));
+  });
+
+  it('refuses Accept: image/png with 406 and takes nothing', async () => {
+    const { buffer, server } = setup();
+    buffer.offer(message(0));
+    const res = await request(server).get('/api/messages').set('Accept', 'image/png');
+    expectProblem(res, 406);
+    expect(buffer.stats()).toEqual(expect.objectContaining({ buffered: 1, inFlight: 0 }));
+  });
+
+  it('answers POST with 405 and Allow: GET', async () => {
+    const { server } = setup();
+    const res = await request(server).post('/api/messages').send('x');
+    expectProblem(res, 405);
+    expect(res.headers.allow).toBe('GET');
+  });
+
+  it('answers 503 with Retry-After once the buffer is closed', async () => {
+    const { buffer, server } = setup();
+    buffer.close();
+    const res = await request(server).get('/api/messages?waitMs=30000');
+    expectProblem(res, 503);
+    expect(res.headers['retry-after']).toBe('1');
+  });
+
+  it('answers a GET that was waiting when the buffer closes with 503', async () => {
+    const { buffer, server } = setup();
+    const waiting = nextTake(buffer);
+    const answer = request(server).get('/api/messages?waitMs=30000').then((res) => res);
+    await waiting;
+    buffer.close();
+    const res = await answer;
+    expectProblem(res, 503);
+    expect(res.headers['retry-after']).toBeDefined();
+  });
+});
+
+describe('other routes of service-b', () => {
+  it('answers an unknown path with a 404 problem', async () => {
+    const { server } = setup();
+    expectProblem(await request(server).get('/api/nothing'), 404);
+  });
+
+  it('reports readiness from the function it was given', async () => {
+    const ready = await request(setup().server).get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', kafka: 'connected' });
+    const notReady = await request(setup({ ready: false }).server).get('/health/ready');
+    expect(notReady.status).toBe(503);
+    expect(notReady.body).toEqual({ status: 'not ready', kafka: 'not connected' });
+  });
+
+  it('serves an OpenAPI document listing GET /api/messages with a waitMs parameter', async () => {
+    const res = await request(setup().server).get('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = res.body as {
+      openapi: string;
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.paths['/api/messages']?.get?.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'waitMs' })]),
+    );
+  });
+});
