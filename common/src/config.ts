@@ -75,8 +75,10 @@ export function brokerList(defaultValue: string): Setting<string[]> {
         .filter((b) => b.length > 0);
       if (brokers.length === 0) throw new Error('expected at least one host:port');
       for (const broker of brokers) {
-        if (!/^[^\s:/]+:\d{1,5}$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
-          throw new Error(`expected host:port, got "${broker}"`);
+        const match = /^(?:[^\s:/[\]]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(broker);
+        const port = Number(match?.[1]);
+        if (!match || port < 1 || port > 65_535) {
+          throw new Error(`expected host:port with a port from 1 to 65535, got "${broker}"`);
         }
       }
       return brokers;

@@ -4,6 +4,7 @@ export * from './service-config';
 export * from './logger';
 export * from './kafka-client';
 export * from './problem';
+export * from './negotiation';
 export * from './query-schema';
 export * from './health';
 export * from './api-docs';

@@ -97,3 +97,61 @@ function isTopicExistsError(error: unknown): boolean {
     (Array.isArray(e?.errors) && e.errors.every((inner) => inner.type === 'TOPIC_ALREADY_EXISTS'))
   );
 }
+
+/**
+ * Runs `attempt` until it succeeds or `isStopped()` says to give up, backing off from half a second
+ * to ten. Used to connect at start-up, so a service starts (and says it is not ready) while Kafka
+ * is still unreachable, instead of crashing.
+ */
+export async function retryUntilStopped(
+  what: string,
+  attempt: () => Promise<void>,
+  {
+    isStopped,
+    logger,
+    onFailure,
+  }: {
+    isStopped: () => boolean;
+    logger: Logger;
+    onFailure?: () => Promise<void>;
+  },
+): Promise<void> {
+  for (let tries = 1; !isStopped(); tries++) {
+    try {
+      await attempt();
+      return;
+    } catch (error) {
+      const delayMs = Math.min(10_000, 500 * tries);
+      logger.warn({ err: error, attempt: tries, delayMs }, `${what} failed; retrying`);
+      await onFailure?.();
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+    }
+  }
+}
+
+/** The client and topic settings both services read from their shared configuration. */
+export function kafkaFromConfig(
+  config: {
+    KAFKA_BROKERS: readonly string[];
+    KAFKA_CLIENT_ID: string;
+    KAFKA_TOPIC: string;
+    KAFKA_TOPIC_PARTITIONS: number;
+    KAFKA_TOPIC_REPLICATION_FACTOR: number;
+    LOG_LEVEL: LogLevel;
+  },
+  logger: Logger,
+): { kafka: Kafka; topic: TopicSpec } {
+  return {
+    kafka: createKafkaClient({
+      brokers: config.KAFKA_BROKERS,
+      clientId: config.KAFKA_CLIENT_ID,
+      logger,
+      logLevel: config.LOG_LEVEL,
+    }),
+    topic: {
+      topic: config.KAFKA_TOPIC,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+    },
+  };
+}

@@ -1,5 +1,6 @@
 // RFC 9457 problem details: the single error type of both services and the Express handlers that
 // turn anything thrown into a problem+json response without leaking internals.
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from './logger';
 
@@ -112,7 +113,7 @@ function fromFrameworkError(error: unknown): HttpProblem | undefined {
       return problems.badRequest('The request body did not match its Content-Length.');
     default:
       // Any other 4xx from the framework: keep the status, say nothing internal.
-      return new HttpProblem({ status, title: 'Bad Request' });
+      return new HttpProblem({ status, title: STATUS_CODES[status] ?? 'Client Error' });
   }
 }
 

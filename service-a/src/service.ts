@@ -1,7 +1,7 @@
 // Wires service-a together (config, logger, Kafka, HTTP) and stops it in order. main.ts runs it
 // as a process; the integration tests run it in-process on free ports.
 import {
-  createKafkaClient,
+  kafkaFromConfig,
   startHttpServer,
   type Logger,
   type RunningServer,
@@ -20,19 +20,10 @@ export interface ServiceA {
 }
 
 export async function startServiceA(config: ServiceAConfig, logger: Logger): Promise<ServiceA> {
-  const kafka = createKafkaClient({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.KAFKA_CLIENT_ID,
-    logger,
-    logLevel: config.LOG_LEVEL,
-  });
+  const { kafka, topic } = kafkaFromConfig(config, logger);
   const publisher = new KafkaMessagePublisher({
     kafka,
-    topic: {
-      topic: config.KAFKA_TOPIC,
-      partitions: config.KAFKA_TOPIC_PARTITIONS,
-      replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
-    },
+    topic,
     produceTimeoutMs: config.PRODUCE_TIMEOUT_MS,
     logger,
   });

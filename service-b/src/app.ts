@@ -32,6 +32,9 @@ export function createApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // A message is taken from the buffer by the request itself: a 304 for a conditional GET would
+  // commit a message whose body was never sent, so responses carry no ETag.
+  app.set('etag', false);
   app.use(healthRouter(readiness));
   app.use(apiDocsRouter(openApiDocument({ topic, groupId, defaultWaitMs })));
   app.use(messagesRouter({ buffer, defaultWaitMs }));

@@ -1,6 +1,6 @@
 // Wires service-b together (config, logger, Kafka consumer, buffer, HTTP) and stops it in order.
 // main.ts runs it as a process; the integration tests run it in-process on free ports.
-import { createKafkaClient, startHttpServer, type Logger } from '@kafka-http/common';
+import { kafkaFromConfig, startHttpServer, type Logger } from '@kafka-http/common';
 import { createApp } from './app';
 import type { ServiceBConfig } from './config';
 import { DeliveryBuffer } from './delivery/delivery-buffer';
@@ -19,12 +19,7 @@ export async function startServiceB(
   logger: Logger,
   { onFatal = () => process.exit(1) }: { onFatal?: (error: unknown) => void } = {},
 ): Promise<ServiceB> {
-  const kafka = createKafkaClient({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.KAFKA_CLIENT_ID,
-    logger,
-    logLevel: config.LOG_LEVEL,
-  });
+  const { kafka, topic } = kafkaFromConfig(config, logger);
   // The buffer and the source refer to each other through these two callbacks, which run only
   // once the consumer is fetching.
   const buffer = new DeliveryBuffer({
@@ -35,11 +30,7 @@ export async function startServiceB(
   });
   const source = new KafkaMessageSource({
     kafka,
-    topic: {
-      topic: config.KAFKA_TOPIC,
-      partitions: config.KAFKA_TOPIC_PARTITIONS,
-      replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
-    },
+    topic,
     groupId: config.KAFKA_GROUP_ID,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     buffer,

@@ -103,7 +103,11 @@ describe('problemHandler with body-parser errors', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     const body = JSON.parse(res.text) as Record<string, unknown>;
     expect(body).toEqual(
-      expect.objectContaining({ status: 400, title: 'Bad Request', detail: expect.stringMatching(/JSON/) }),
+      expect.objectContaining({
+        status: 400,
+        title: 'Bad Request',
+        detail: expect.stringMatching(/JSON/),
+      }),
     );
     // body-parser's own message (with the parser's position details) is not passed on.
     expect(res.text).not.toMatch(/Unexpected|position/);
@@ -190,7 +194,7 @@ describe('problemHandler with other errors', () => {
 
   // RFC 9457: with type about:blank the title should be the status's reason phrase. Serving
   // /swagger/swagger-ui.css with `Range: bytes=99999999-` yields 416 titled "Bad Request".
-  it.failing('titles another framework 4xx after its own status, not "Bad Request"', async () => {
+  it('titles another framework 4xx after its own status, not "Bad Request"', async () => {
     const error = Object.assign(new Error('Range Not Satisfiable'), {
       status: 416,
       statusCode: 416,
@@ -231,7 +235,10 @@ describe('problemHandler with other errors', () => {
     const missing = await request(app).get('/missing');
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.text)).toEqual(
-      expect.objectContaining({ title: 'Not Found', detail: 'There is no resource at GET /missing.' }),
+      expect.objectContaining({
+        title: 'Not Found',
+        detail: 'There is no resource at GET /missing.',
+      }),
     );
     const wrongMethod = await request(app).delete('/only-get');
     expect(wrongMethod.status).toBe(405);

@@ -1,6 +1,12 @@
 // POST /api/messages: the body becomes one Kafka record; the answer says where it landed.
 import express, { Router } from 'express';
-import { methodNotAllowed, problems, validateQuery, type QuerySchema } from '@kafka-http/common';
+import {
+  methodNotAllowed,
+  preferredResponseType,
+  requireAcceptable,
+  validateQuery,
+  type QuerySchema,
+} from '@kafka-http/common';
 import { CONTENT_TYPE_HEADER, encodeRequestBody } from '../messages/message-codec';
 import type { MessagePublisher } from '../kafka/message-publisher';
 
@@ -18,8 +24,6 @@ export const produceQuerySchema: QuerySchema = {
   },
 };
 
-export const RESPONSE_TYPES = ['application/json', 'text/plain'] as const;
-
 export function messagesRouter({
   publisher,
   maxMessageBytes,
@@ -30,10 +34,8 @@ export function messagesRouter({
   const router = Router();
   router.post(
     '/api/messages',
-    (req, _res, next) => {
-      // Refuse an unanswerable Accept before anything is written to Kafka.
-      next(req.accepts([...RESPONSE_TYPES]) ? undefined : problems.notAcceptable(RESPONSE_TYPES));
-    },
+    // Refuse an unanswerable Accept before anything is written to Kafka.
+    requireAcceptable(),
     validateQuery(produceQuerySchema),
     // Every content type is read as bytes; the codec decides what is acceptable.
     express.raw({ type: () => true, limit: maxMessageBytes }),
@@ -45,7 +47,7 @@ export function messagesRouter({
         value: encoded.value,
         headers: { [CONTENT_TYPE_HEADER]: encoded.contentType },
       });
-      if (req.accepts([...RESPONSE_TYPES]) === 'text/plain') {
+      if (preferredResponseType(req) === 'text/plain') {
         res
           .type('text/plain')
           .send(

@@ -11,6 +11,7 @@ import {
   ensureTopic,
   HttpProblem,
   problems,
+  retryUntilStopped,
   type Logger,
   type TopicSpec,
 } from '@kafka-http/common';
@@ -80,20 +81,17 @@ export class KafkaMessagePublisher implements MessagePublisher {
     return this.connecting;
   }
 
-  private async connectUntilStopped(): Promise<void> {
+  private connectUntilStopped(): Promise<void> {
     const { kafka, topic, logger } = this.options;
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
+    return retryUntilStopped(
+      'connecting to Kafka',
+      async () => {
         await ensureTopic(kafka, topic, logger);
         await this.producer.connect();
         logger.info({ topic: this.topic }, 'producer connected');
-        return;
-      } catch (error) {
-        const delayMs = Math.min(10_000, 500 * attempt);
-        logger.warn({ err: error, attempt, delayMs }, 'cannot reach Kafka yet; retrying');
-        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
-      }
-    }
+      },
+      { isStopped: () => this.stopped, logger },
+    );
   }
 
   isReady(): boolean {

@@ -186,9 +186,7 @@ describe('POST /api/messages', () => {
       .set('Content-Type', 'application/json')
       .send('"hi"');
     const body = expectProblem(res, 400);
-    expect(body.errors).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'key' })]),
-    );
+    expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'key' })]));
     expect(publisher.calls).toHaveLength(0);
   });
 

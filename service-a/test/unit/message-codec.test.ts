@@ -71,7 +71,9 @@ describe('encodeRequestBody: other JSON values', () => {
   });
 
   it('keeps whitespace inside strings', () => {
-    const encoded = encodeJson('{ "text" : "  two  spaces and an escaped\\ttab " , "k" : [ " " ] }');
+    const encoded = encodeJson(
+      '{ "text" : "  two  spaces and an escaped\\ttab " , "k" : [ " " ] }',
+    );
     expect(encoded.value.toString('utf8')).toBe(
       '{"text":"  two  spaces and an escaped\\ttab ","k":[" "]}',
     );
@@ -84,7 +86,9 @@ describe('encodeRequestBody: other JSON values', () => {
   });
 
   it('keeps numbers beyond double precision exactly', () => {
-    const encoded = encodeJson('{ "big" : 12345678901234567890, "precise": 0.10000000000000000001 }');
+    const encoded = encodeJson(
+      '{ "big" : 12345678901234567890, "precise": 0.10000000000000000001 }',
+    );
     const stored = encoded.value.toString('utf8');
     expect(stored).toBe('{"big":12345678901234567890,"precise":0.10000000000000000001}');
     // Re-serialising through JSON.parse would have rounded it.
@@ -130,7 +134,9 @@ describe('encodeRequestBody: content types and charsets', () => {
   );
 
   it('refuses a charset other than UTF-8 with 415', () => {
-    expect(problemOf(() => encodeJson('"hi"', 'application/json; charset=latin1')).status).toBe(415);
+    expect(problemOf(() => encodeJson('"hi"', 'application/json; charset=latin1')).status).toBe(
+      415,
+    );
     expect(
       problemOf(() => encodeRequestBody(Buffer.from('hi'), 'text/plain; charset=iso-8859-1'))
         .status,
@@ -171,7 +177,11 @@ describe('encodeRequestBody: bad bodies', () => {
   it('refuses bytes that are not UTF-8 with 400, for text and JSON alike', () => {
     const invalid = Buffer.from([0x48, 0x69, 0xff, 0xfe]);
     expect(problemOf(() => encodeRequestBody(invalid, 'text/plain')).status).toBe(400);
-    const invalidJson = Buffer.concat([Buffer.from('"'), Buffer.from([0xc3, 0x28]), Buffer.from('"')]);
+    const invalidJson = Buffer.concat([
+      Buffer.from('"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"'),
+    ]);
     const problem = problemOf(() => encodeRequestBody(invalidJson, JSON_TYPE));
     expect(problem.status).toBe(400);
     expect(problem.detail).toMatch(/UTF-8/);
@@ -182,7 +192,11 @@ describe('compactJson', () => {
   it.each([
     ['escaped quotes in strings', '{ "a" : "say \\"hi there\\" " }', '{"a":"say \\"hi there\\" "}'],
     ['a string ending in a backslash', '[ "back\\\\" , "x y" ]', '["back\\\\","x y"]'],
-    ['an escaped backslash before a quote', '{ "k" : "\\\\\\" still in string" }', '{"k":"\\\\\\" still in string"}'],
+    [
+      'an escaped backslash before a quote',
+      '{ "k" : "\\\\\\" still in string" }',
+      '{"k":"\\\\\\" still in string"}',
+    ],
     [
       'nested structures',
       '{\n  "a": [ 1, { "b" : [ ] , "c" : { } } ],\r\n\t"d" : "e f"\n}',

@@ -96,7 +96,7 @@ export class DeliveryBuffer {
     return this.heldCount >= this.options.maxMessages || this.bytes >= this.options.maxBytes;
   }
 
-  /** Below half of both limits: the consumer may fetch again. */
+  /** At or below half of both limits: the consumer may fetch again. */
   hasRoom(): boolean {
     return (
       this.heldCount <= this.options.maxMessages / 2 && this.bytes <= this.options.maxBytes / 2

@@ -1,12 +1,17 @@
 // GET /api/messages: the next buffered message. Its offset becomes committable only once the
 // response carrying it has been fully written; a client that goes away first puts it back.
 import { Router, type Response } from 'express';
-import { methodNotAllowed, problems, validateQuery, type QuerySchema } from '@kafka-http/common';
+import {
+  methodNotAllowed,
+  preferredResponseType,
+  problems,
+  requireAcceptable,
+  validateQuery,
+  type QuerySchema,
+} from '@kafka-http/common';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
 import { recordJson, recordText } from '../messages/record-view';
 import { MAX_WAIT_MS } from '../config';
-
-export const RESPONSE_TYPES = ['application/json', 'text/plain'] as const;
 
 export function consumeQuerySchema(defaultWaitMs: number): QuerySchema {
   return {
@@ -40,6 +45,19 @@ export function settleWithResponse(res: Response, lease: Lease): void {
   });
 }
 
+/**
+ * Writes a message with a plain 200. Not res.send(): it answers a conditional GET (for example
+ * `If-None-Match: *`) with a bodiless 304, and the message taken for it would be committed unsent.
+ */
+function sendMessageBody(res: Response, contentType: string, body: string): void {
+  const bytes = Buffer.from(body, 'utf8');
+  res.status(200);
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', bytes.length);
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(bytes);
+}
+
 export function messagesRouter({
   buffer,
   defaultWaitMs,
@@ -48,11 +66,11 @@ export function messagesRouter({
   defaultWaitMs: number;
 }): Router {
   const router = Router();
+  // Express would answer HEAD through the GET handler, taking a message and sending no body.
+  router.head('/api/messages', methodNotAllowed(['GET']));
   router.get(
     '/api/messages',
-    (req, _res, next) => {
-      next(req.accepts([...RESPONSE_TYPES]) ? undefined : problems.notAcceptable(RESPONSE_TYPES));
-    },
+    requireAcceptable(),
     validateQuery(consumeQuerySchema(defaultWaitMs)),
     async (req, res) => {
       const { waitMs } = res.locals.query as { waitMs: number };
@@ -74,12 +92,12 @@ export function messagesRouter({
         return;
       }
       settleWithResponse(res, lease);
-      res.setHeader('Cache-Control', 'no-store');
-      if (req.accepts([...RESPONSE_TYPES]) === 'text/plain') {
-        res.type('text/plain').send(recordText(lease.message));
-        return;
-      }
-      res.type('application/json').send(recordJson(lease.message));
+      const asText = preferredResponseType(req) === 'text/plain';
+      sendMessageBody(
+        res,
+        asText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+        asText ? recordText(lease.message) : recordJson(lease.message),
+      );
     },
   );
   router.all('/api/messages', methodNotAllowed(['GET']));

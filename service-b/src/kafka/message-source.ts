@@ -13,7 +13,7 @@
 // - A crash KafkaJS will not restart from is fatal for the process (a supervisor restarts it),
 //   never a live process with a dead consumer.
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
-import { ensureTopic, type Logger, type TopicSpec } from '@kafka-http/common';
+import { ensureTopic, retryUntilStopped, type Logger, type TopicSpec } from '@kafka-http/common';
 import type { DeliveryBuffer } from '../delivery/delivery-buffer';
 
 export interface MessageSourceOptions {
@@ -120,10 +120,11 @@ export class KafkaMessageSource {
     return this.starting;
   }
 
-  private async startUntilStopped(): Promise<void> {
+  private startUntilStopped(): Promise<void> {
     const { kafka, topic, logger } = this.options;
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
+    return retryUntilStopped(
+      'starting the consumer',
+      async () => {
         await ensureTopic(kafka, topic, logger);
         await this.consumer.connect();
         await this.consumer.subscribe({ topics: [this.topicName], fromBeginning: true });
@@ -132,14 +133,13 @@ export class KafkaMessageSource {
           eachMessage: (payload) => this.receive(payload),
         });
         logger.info({ topic: this.topicName, groupId: this.options.groupId }, 'consumer running');
-        return;
-      } catch (error) {
-        const delayMs = Math.min(10_000, 500 * attempt);
-        logger.warn({ err: error, attempt, delayMs }, 'cannot start the consumer yet; retrying');
-        await this.consumer.disconnect().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
-      }
-    }
+      },
+      {
+        isStopped: () => this.stopped,
+        logger,
+        onFailure: () => this.consumer.disconnect().catch(() => undefined),
+      },
+    );
   }
 
   // Never waits on HTTP: offering to the buffer is synchronous.

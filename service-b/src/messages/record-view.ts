@@ -115,6 +115,7 @@ export function recordText(message: BufferedMessage): string {
 }
 
 function isoTimestamp(ms: string): string | null {
-  const date = new Date(Number(ms));
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  // Kafka uses -1 for "no timestamp".
+  const value = Number(ms);
+  return Number.isFinite(value) && value >= 0 ? new Date(value).toISOString() : null;
 }

@@ -6,7 +6,11 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { createLogger, type Readiness } from '@kafka-http/common';
 import { createApp } from '../../src/app';
-import { DeliveryBuffer, type BufferedMessage, type Lease } from '../../src/delivery/delivery-buffer';
+import {
+  DeliveryBuffer,
+  type BufferedMessage,
+  type Lease,
+} from '../../src/delivery/delivery-buffer';
 
 function message(offset: number, text = 'Hello, Kafka!'): BufferedMessage {
   return {
@@ -27,7 +31,10 @@ function setup({ ready = true }: { ready?: boolean } = {}) {
     events.push(`committable ${partition}@${offset}`);
   });
   const buffer = new DeliveryBuffer({ maxMessages: 100, maxBytes: 1_000_000, onCommittable });
-  const readiness = (): Readiness => ({ ready, details: { kafka: ready ? 'connected' : 'not connected' } });
+  const readiness = (): Readiness => ({
+    ready,
+    details: { kafka: ready ? 'connected' : 'not connected' },
+  });
   const app = createApp({
     buffer,
     readiness,
@@ -133,7 +140,9 @@ describe('GET /api/messages', () => {
   it('answers a waiting GET as soon as a message is offered', async () => {
     const { buffer, server, onCommittable } = setup();
     const waiting = nextTake(buffer);
-    const answer = request(server).get('/api/messages?waitMs=30000').then((res) => res);
+    const answer = request(server)
+      .get('/api/messages?waitMs=30000')
+      .then((res) => res);
     await waiting;
     buffer.offer(message(0, 'arrived later'));
     const res = await answer;
@@ -206,12 +215,41 @@ describe('GET /api/messages', () => {
   it('answers a GET that was waiting when the buffer closes with 503', async () => {
     const { buffer, server } = setup();
     const waiting = nextTake(buffer);
-    const answer = request(server).get('/api/messages?waitMs=30000').then((res) => res);
+    const answer = request(server)
+      .get('/api/messages?waitMs=30000')
+      .then((res) => res);
     await waiting;
     buffer.close();
     const res = await answer;
     expectProblem(res, 503);
     expect(res.headers['retry-after']).toBeDefined();
+  });
+});
+
+describe('GET /api/messages must not consume a message it does not send', () => {
+  // Express answers HEAD through the GET route and turns a "fresh" conditional GET into 304:
+  // either way res.send() writes no body, yet 'finish' completes the lease and commits it.
+  it('HEAD /api/messages leaves the message for a GET', async () => {
+    const { buffer, server, onCommittable } = setup();
+    buffer.offer(message(0));
+    const res = await request(server).head('/api/messages');
+    expect(res.text ?? '').toBe('');
+    expect(onCommittable).not.toHaveBeenCalled();
+    const next = await request(server).get('/api/messages');
+    expect(next.body).toEqual(expect.objectContaining({ offset: '0', value: 'Hello, Kafka!' }));
+  });
+
+  it('a GET with If-None-Match: * is not answered 304 at the cost of a message', async () => {
+    const { buffer, server, onCommittable } = setup();
+    buffer.offer(message(0));
+    const res = await request(server).get('/api/messages').set('If-None-Match', '*');
+    if (res.status !== 200) {
+      // No message in the answer: it must still be there for the next GET.
+      expect(onCommittable).not.toHaveBeenCalled();
+      expect(buffer.stats()).toEqual(expect.objectContaining({ buffered: 1 }));
+    }
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(expect.objectContaining({ offset: '0' }));
   });
 });
 

@@ -8,7 +8,11 @@ import {
   type Lease,
 } from '../../src/delivery/delivery-buffer';
 
-function message(partition: number, offset: number, value = `p${partition}-o${offset}`): BufferedMessage {
+function message(
+  partition: number,
+  offset: number,
+  value = `p${partition}-o${offset}`,
+): BufferedMessage {
   return {
     topic: 'message-topic',
     partition,
@@ -21,8 +25,8 @@ function message(partition: number, offset: number, value = `p${partition}-o${of
 }
 
 function setup(options: Partial<DeliveryBufferOptions> = {}) {
-  const onCommittable = jest.fn<void, [number, bigint]>();
-  const onSpaceAvailable = jest.fn<void, []>();
+  const onCommittable = jest.fn((_partition: number, _offset: bigint): void => undefined);
+  const onSpaceAvailable = jest.fn((): void => undefined);
   const buffer = new DeliveryBuffer({
     maxMessages: 100,
     maxBytes: 1_000_000,
@@ -270,7 +274,12 @@ describe('DeliveryBuffer leases and commits', () => {
     zero.abandon();
     expect(onCommittable).toHaveBeenCalledTimes(1);
     expect(buffer.stats()).toEqual(
-      expect.objectContaining({ buffered: 1, inFlight: 0, held: 1, bytes: messageBytes(message(0, 1)) }),
+      expect.objectContaining({
+        buffered: 1,
+        inFlight: 0,
+        held: 1,
+        bytes: messageBytes(message(0, 1)),
+      }),
     );
     const one = await takeNow(buffer);
     one.abandon();

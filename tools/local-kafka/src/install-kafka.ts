@@ -27,7 +27,8 @@ export function javaMajorVersion(versionOutput: string): number | undefined {
   const match = /version "(\d+)(?:\.(\d+))?/.exec(versionOutput);
   if (!match) return undefined;
   const first = Number(match[1]);
-  return first === 1 ? Number(match[2]) : first;
+  const major = first === 1 ? Number(match[2]) : first;
+  return Number.isInteger(major) ? major : undefined;
 }
 
 function checkJava(javaCommand: string): void {
