@@ -12,7 +12,7 @@ const file = path.join(root, 'docker-compose.yml');
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  build?: { context: string; dockerfile: string };
   environment?: Record<string, string>;
   command?: string[];
   ports?: string[];
@@ -40,8 +40,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds both services and reaches them on their usual ports', () => {
-    expect(a?.build?.args?.SERVICE).toBe('service-a');
-    expect(b?.build?.args?.SERVICE).toBe('service-b');
+    expect(a?.build?.dockerfile).toBe('service-a/Dockerfile');
+    expect(b?.build?.dockerfile).toBe('service-b/Dockerfile');
     expect(a?.ports).toContain('5101:5101');
     expect(b?.ports).toContain('5102:5102');
     for (const service of [a, b]) {
@@ -51,6 +51,17 @@ describe('docker-compose.yml', () => {
     }
     expect(b?.environment?.KAFKA_GROUP_ID).toBe('message-group');
   });
+
+  it.each(['service-a', 'service-b'])(
+    'builds %s in stages and runs it as a non-root user',
+    (name) => {
+      const dockerfile = readFileSync(path.join(root, name, 'Dockerfile'), 'utf8');
+      expect(dockerfile.match(/^FROM node:20\S* AS \w+$/gm)).toHaveLength(2);
+      expect(dockerfile).toMatch(/^USER node$/m);
+      expect(dockerfile).toMatch(/^HEALTHCHECK [^]*?\/health\/ready/m);
+      expect(dockerfile).toContain(`${name}/dist/main.js`);
+    },
+  );
 
   const hasTool = !spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).error;
   const check = hasTool || process.env.CI ? it : it.skip;

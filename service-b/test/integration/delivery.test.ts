@@ -3,8 +3,9 @@
 import { connect } from 'node:net';
 import request from 'supertest';
 import type { ServiceB } from '../../src/service';
+import type { ServiceA } from '../../../service-a/src/service';
 import { committedOffset, plainKafka, uniqueName, withAdmin } from '../../../test/support/kafka';
-import { startB } from '../../../test/support/services';
+import { startA, startB } from '../../../test/support/services';
 import { waitFor } from '../../../test/support/wait';
 
 async function produceTexts(topic: string, texts: string[]): Promise<void> {
@@ -25,13 +26,20 @@ describe('service-b delivery on a real broker', () => {
     return service;
   }
 
-  it('delivers every message once, in order, within a bounded buffer, and commits them all', async () => {
+  it('delivers 200 POSTed messages once each, in order, within a bounded buffer, and commits them all', async () => {
     const topic = uniqueName('order');
     const group = uniqueName('order-group');
     const maxMessages = 20;
     const texts = Array.from({ length: 200 }, (_, i) => `m-${String(i).padStart(3, '0')}`);
-    await withAdmin((admin) => admin.createTopics({ waitForLeaders: true, topics: [{ topic }] }));
-    await produceTexts(topic, texts);
+    // POSTed one after the other through service-a, so their order is the order of the texts.
+    const a: ServiceA = await startA({ KAFKA_TOPIC: topic });
+    try {
+      for (const text of texts) {
+        await request(a.url).post('/api/messages').type('text/plain').send(text).expect(200);
+      }
+    } finally {
+      await a.stop();
+    }
     const b = await serviceB({
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: group,
@@ -50,6 +58,7 @@ describe('service-b delivery on a real broker', () => {
       sample();
     }
     expect(delivered.map((d) => d.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(delivered.map((d) => d.value)).toEqual(texts.slice(0, 50));
     // Then eight clients at once for the rest.
     await Promise.all(
       Array.from({ length: 8 }, async () => {
@@ -63,11 +72,13 @@ describe('service-b delivery on a real broker', () => {
       }),
     );
 
-    const values = delivered.map((d) => d.value).sort();
+    const byOffset = [...delivered].sort((x, y) => x.offset - y.offset);
     console.log(
-      `delivered ${delivered.length}, distinct ${new Set(values).size}, most held ${mostHeld}`,
+      `delivered ${delivered.length}, distinct ${new Set(byOffset.map((d) => d.value)).size}, most held ${mostHeld}`,
     );
-    expect(values).toEqual(texts);
+    // Each message exactly once, and offsets follow the order the messages were POSTed.
+    expect(byOffset.map((d) => d.value)).toEqual(texts);
+    expect(byOffset.map((d) => d.offset)).toEqual(texts.map((_, i) => i));
     // The consumer pauses instead of buffering the whole backlog (one record may land per fetch
     // after the limit is reached, before the pause takes effect).
     expect(mostHeld).toBeLessThanOrEqual(maxMessages + 1);
