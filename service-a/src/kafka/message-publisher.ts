@@ -62,6 +62,9 @@ export class KafkaMessagePublisher implements MessagePublisher {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
+      // Bounded retries (KafkaJS warns about this for idempotent producers): during an outage a
+      // send gives up within seconds instead of holding its message in memory indefinitely. The
+      // caller has had its 503 by then; nothing acknowledged is affected.
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     this.producer.on(this.producer.events.CONNECT, () => {
