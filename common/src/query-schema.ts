@@ -7,6 +7,7 @@ import { problems } from './problem';
 export interface QueryProperty {
   type: 'integer' | 'string' | 'boolean';
   description: string;
+  enum?: string[];
   minimum?: number;
   maximum?: number;
   minLength?: number;
@@ -22,6 +23,8 @@ export interface QuerySchema {
 }
 
 const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: false });
+// Bodies are JSON already: no coercion, so "1" is not taken for 1.
+const bodyAjv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
 
 /** Validates and coerces `req.query`; the typed result is in `res.locals.query`. */
 export function validateQuery(schema: QuerySchema): RequestHandler {
@@ -59,4 +62,30 @@ export function openApiQueryParameters(schema: QuerySchema): Record<string, unkn
     ...(example === undefined ? {} : { example }),
     schema: rest,
   }));
+}
+
+/**
+ * Validates a JSON request body against a JSON Schema (the same object goes into the OpenAPI
+ * document). Answers 415 for a body that is not application/json and 400 listing each problem.
+ */
+export function validateJsonBody(schema: Record<string, unknown>): RequestHandler {
+  const validate = bodyAjv.compile(schema);
+  return (req, _res, next) => {
+    if (!req.is('application/json')) {
+      next(problems.unsupportedMediaType('Send the body as application/json.'));
+      return;
+    }
+    if (!validate(req.body)) {
+      next(
+        problems.badRequest('The request body is not valid.', {
+          errors: (validate.errors ?? []).map((error) => ({
+            name: error.instancePath.replace(/^\//, '') || '(body)',
+            reason: error.message ?? 'is not valid',
+          })),
+        }),
+      );
+      return;
+    }
+    next();
+  };
 }

@@ -10,6 +10,7 @@ import {
 } from '@kafka-http/common';
 
 export const MAX_WAIT_MS = 30_000;
+export const MAX_VISIBILITY_MS = 3_600_000;
 
 export const serviceBSettings = {
   ...sharedSettings({ port: 5102, clientId: 'service-b' }),
@@ -28,6 +29,15 @@ export const serviceBSettings = {
   BUFFER_MAX_BYTES: integer(16 * MIB, { min: 1024, max: 1024 * MIB }),
   /** How long GET /api/messages waits for a message when the request does not say. */
   DEFAULT_WAIT_MS: integer(2000, { min: 0, max: MAX_WAIT_MS }),
+  /** Most messages one batch GET returns (its `max` parameter is capped at this). */
+  BATCH_MAX_MESSAGES: integer(500, { min: 1, max: 10_000 }),
+  /** How long a manually acknowledged message stays invisible when the GET does not say. */
+  DEFAULT_VISIBILITY_MS: integer(30_000, { min: 1000, max: MAX_VISIBILITY_MS }),
+  /**
+   * The consumer counts as stalled when its fetch loop made no progress for this long while it
+   * should be running; the process then exits non-zero so a supervisor restarts it.
+   */
+  CONSUMER_STALL_TIMEOUT_MS: integer(120_000, { min: 10_000, max: 3_600_000 }),
 };
 
 export type ServiceBConfig = ConfigOf<typeof serviceBSettings>;

@@ -5,16 +5,38 @@ import {
   problemResponse,
   sharedOpenApiComponents,
 } from '@kafka-http/common';
-import { consumeQuerySchema } from './http/messages-route';
+import { receiptsBodySchema } from './http/ack-route';
+import { batchQuerySchema, singleQuerySchema, type ConsumeLimits } from './http/messages-route';
+
+const { example: receiptsExample, ...receiptsSchema } = receiptsBodySchema;
+
+const settleOperation = (summary: string, description: string) => ({
+  tags: ['acknowledgement'],
+  summary,
+  description,
+  requestBody: {
+    required: true,
+    content: { 'application/json': { schema: receiptsSchema, example: receiptsExample } },
+  },
+  responses: {
+    '200': {
+      description:
+        'One result per receipt: `acked` / `nacked`, `expired` (its deadline passed; the message is delivered again), `unknown` (never issued here or already settled) or `other-instance` (issued by another service-b instance: settle it there).',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/SettleResults' } } },
+    },
+    '400': problemResponse('The body is not `{ "receipts": [...] }`.'),
+    '415': problemResponse('The body is not application/json.'),
+  },
+});
 
 export function openApiDocument({
   topic,
   groupId,
-  defaultWaitMs,
+  limits,
 }: {
   topic: string;
   groupId: string;
-  defaultWaitMs: number;
+  limits: ConsumeLimits;
 }): Record<string, unknown> {
   return {
     openapi: '3.0.3',
@@ -23,13 +45,13 @@ export function openApiDocument({
       version: '0.1.0',
       description: `Reads the Kafka topic \`${topic}\` in consumer group \`${groupId}\` and hands out one message per GET. A message's offset is committed only after the response carrying it was fully written, so a crash never loses a message (it may deliver one twice).`,
     },
-    tags: [{ name: 'messages' }, { name: 'health' }],
+    tags: [{ name: 'messages' }, { name: 'acknowledgement' }, { name: 'health' }],
     paths: {
       '/api/messages': {
         get: {
           tags: ['messages'],
           summary: 'Receive the next message',
-          parameters: openApiQueryParameters(consumeQuerySchema(defaultWaitMs)),
+          parameters: openApiQueryParameters(singleQuerySchema(limits)),
           responses: {
             '200': {
               description: 'The next message, in partition order.',
@@ -50,11 +72,84 @@ export function openApiDocument({
           },
         },
       },
+      '/api/messages/batch': {
+        get: {
+          tags: ['messages'],
+          summary: 'Receive up to `max` messages',
+          description:
+            'Answers as soon as at least one message is available (with whatever else is buffered at that moment, up to `max`), or with an empty list after `waitMs`.',
+          parameters: openApiQueryParameters(batchQuerySchema(limits)),
+          responses: {
+            '200': {
+              description: 'The messages, in partition order, round robin across partitions.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['messages'],
+                    properties: {
+                      messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } },
+                    },
+                  },
+                },
+              },
+            },
+            '400': problemResponse('A query parameter is invalid.'),
+            '406': problemResponse('The client does not accept application/json.'),
+            '503': problemResponse('The service is shutting down.'),
+          },
+        },
+      },
+      '/api/messages/stream': {
+        get: {
+          tags: ['messages'],
+          summary: 'Receive messages as Server-Sent Events',
+          description:
+            'One `message` event per record (`id` is `<partition>-<offset>`, `data` the message JSON). A message counts as delivered once its event was written to the socket; the next is taken only when the socket has room. An idle stream gets a keep-alive comment every 15 s. Swagger UI cannot show a stream: use `curl -N`.',
+          responses: {
+            '200': {
+              description: 'An endless event stream.',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            '406': problemResponse('The client does not accept text/event-stream.'),
+          },
+        },
+      },
+      '/api/messages/ack': {
+        post: settleOperation(
+          'Acknowledge messages taken with ack=manual',
+          'Each acknowledged message may be committed (the commit still waits for earlier messages of its partition).',
+        ),
+      },
+      '/api/messages/nack': {
+        post: settleOperation(
+          'Give messages back',
+          'Each message is made available again, first in its partition.',
+        ),
+      },
       ...healthPaths,
     },
     components: {
       schemas: {
         ...sharedOpenApiComponents.schemas,
+        SettleResults: {
+          type: 'object',
+          properties: {
+            results: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  receipt: { type: 'string' },
+                  outcome: {
+                    type: 'string',
+                    enum: ['acked', 'nacked', 'expired', 'unknown', 'other-instance'],
+                  },
+                },
+              },
+            },
+          },
+        },
         Message: {
           type: 'object',
           required: ['topic', 'partition', 'offset', 'key', 'value', 'headers', 'timestamp'],
@@ -88,6 +183,18 @@ export function openApiDocument({
               example: { 'content-type': 'text/plain; charset=utf-8' },
             },
             base64Headers: { type: 'array', items: { type: 'string' } },
+            error: {
+              type: 'string',
+              description:
+                'Set when the value is larger than MAX_MESSAGE_BYTES and left out (`value` is null, `valueBytes` its size).',
+            },
+            valueBytes: { type: 'integer' },
+            receipt: { type: 'string', description: 'With ack=manual: acknowledge with this.' },
+            visibleUntil: {
+              type: 'string',
+              format: 'date-time',
+              description: 'With ack=manual: delivered again after this unless acknowledged.',
+            },
             timestamp: { type: 'string', format: 'date-time', nullable: true },
           },
         },

@@ -1,8 +1,10 @@
 // Wires service-b together (config, logger, Kafka consumer, buffer, HTTP) and stops it in order.
 // main.ts runs it as a process; the integration tests run it in-process on free ports.
+import { randomBytes } from 'node:crypto';
 import { kafkaFromConfig, startHttpServer, type Logger } from '@kafka-http/common';
 import { createApp } from './app';
 import type { ServiceBConfig } from './config';
+import { AckRegistry } from './delivery/ack-registry';
 import { DeliveryBuffer } from './delivery/delivery-buffer';
 import { KafkaMessageSource } from './kafka/message-source';
 
@@ -11,6 +13,7 @@ export interface ServiceB {
   port: number;
   buffer: DeliveryBuffer;
   source: KafkaMessageSource;
+  acks: AckRegistry;
   stop(reason?: string): Promise<void>;
 }
 
@@ -33,16 +36,24 @@ export async function startServiceB(
     topic,
     groupId: config.KAFKA_GROUP_ID,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    stallTimeoutMs: config.CONSUMER_STALL_TIMEOUT_MS,
     buffer,
     logger,
     onFatal,
   });
   void source.start();
+  const acks = new AckRegistry(instanceId());
   const app = createApp({
     buffer,
+    acks,
     topic: config.KAFKA_TOPIC,
     groupId: config.KAFKA_GROUP_ID,
-    defaultWaitMs: config.DEFAULT_WAIT_MS,
+    limits: {
+      defaultWaitMs: config.DEFAULT_WAIT_MS,
+      defaultVisibilityMs: config.DEFAULT_VISIBILITY_MS,
+      batchMaxMessages: config.BATCH_MAX_MESSAGES,
+      maxValueBytes: config.MAX_MESSAGE_BYTES,
+    },
     logger,
     readiness: () => {
       const status = source.status();
@@ -54,6 +65,7 @@ export async function startServiceB(
           assignedPartitions: status.assigned,
           paused: status.paused,
           ...buffer.stats(),
+          awaitingAck: acks.size,
           committed: source.committedOffsets(),
         },
       };
@@ -66,12 +78,20 @@ export async function startServiceB(
     port: http.port,
     buffer,
     source,
+    acks,
     async stop() {
-      // Waiting clients get 503 at once; responses being written finish and settle their leases;
-      // then what was delivered is committed and the consumer leaves the group.
+      // Waiting clients get 503 at once and streams end; responses being written finish and
+      // settle their messages; messages still awaiting a manual ack are given back (the next
+      // owner delivers them); what was delivered is committed; the consumer leaves the group.
       buffer.close();
       await http.close();
+      acks.releaseAll();
       await source.stop();
     },
   };
+}
+
+/** A short random id for this process; it prefixes manual-ack receipts. */
+function instanceId(): string {
+  return `b-${randomBytes(3).toString('hex')}`;
 }

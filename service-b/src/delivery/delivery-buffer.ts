@@ -150,6 +150,22 @@ export class DeliveryBuffer {
   }
 
   /**
+   * Up to `max` messages: waits like take() for the first, then adds whatever else is buffered
+   * right now, round robin across partitions. Resolves [] on timeout, abort or close.
+   */
+  async takeBatch(max: number, waitMs: number, signal?: AbortSignal): Promise<Lease[]> {
+    const first = await this.take(waitMs, signal);
+    if (!first) return [];
+    const leases = [first];
+    while (leases.length < max) {
+      const next = this.takeNow();
+      if (!next) break;
+      leases.push(next);
+    }
+    return leases;
+  }
+
+  /**
    * The consumer's partitions changed. Messages of partitions no longer assigned are dropped (their
    * new owner delivers them) and their leases will never commit.
    */

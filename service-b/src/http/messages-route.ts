@@ -1,105 +1,185 @@
-// GET /api/messages: the next buffered message. Its offset becomes committable only once the
-// response carrying it has been fully written; a client that goes away first puts it back.
-import { Router, type Response } from 'express';
+// GET /api/messages and GET /api/messages/batch: the next buffered message(s), waiting up to
+// waitMs for one to arrive (long polling: answered the moment a message is offered).
+import { Router, type Request, type Response } from 'express';
 import {
   methodNotAllowed,
   preferredResponseType,
   problems,
   requireAcceptable,
   validateQuery,
+  type QueryProperty,
   type QuerySchema,
 } from '@kafka-http/common';
+import type { AckRegistry } from '../delivery/ack-registry';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
 import { recordJson, recordText } from '../messages/record-view';
-import { MAX_WAIT_MS } from '../config';
+import { MAX_VISIBILITY_MS, MAX_WAIT_MS } from '../config';
+import { deliverWith, sendBody, type AckMode } from './delivery';
 
-export function consumeQuerySchema(defaultWaitMs: number): QuerySchema {
+export interface ConsumeLimits {
+  defaultWaitMs: number;
+  defaultVisibilityMs: number;
+  batchMaxMessages: number;
+  maxValueBytes: number;
+}
+
+function sharedParameters(limits: ConsumeLimits): Record<string, QueryProperty> {
   return {
-    type: 'object',
-    properties: {
-      waitMs: {
-        type: 'integer',
-        minimum: 0,
-        maximum: MAX_WAIT_MS,
-        default: defaultWaitMs,
-        description: `How long to wait for a message when none is buffered, in milliseconds (0 to ${MAX_WAIT_MS}). The answer comes as soon as one arrives; 204 if none did.`,
-        example: defaultWaitMs,
-      },
+    waitMs: {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_WAIT_MS,
+      default: limits.defaultWaitMs,
+      description: `How long to wait for a message when none is buffered, in milliseconds (0 to ${MAX_WAIT_MS}). The answer comes the moment one arrives; 204 if none did.`,
+      example: limits.defaultWaitMs,
+    },
+    ack: {
+      type: 'string',
+      enum: ['auto', 'manual'],
+      default: 'auto',
+      description:
+        '`auto`: a message counts as delivered once its response was written. `manual`: each message comes with a `receipt` and stays invisible until `visibleUntil`; POST the receipt to /api/messages/ack (or /nack), or it is delivered again after the deadline.',
+    },
+    visibilityMs: {
+      type: 'integer',
+      minimum: 1000,
+      maximum: MAX_VISIBILITY_MS,
+      default: limits.defaultVisibilityMs,
+      description: 'With ack=manual: how long the client has to acknowledge, in milliseconds.',
     },
   };
 }
 
-/**
- * Ties a lease to the response: complete once the whole response was handed to the operating
- * system, abandon when the client went away first. Node emits 'finish' even when the socket failed
- * under a pending write, so the socket's error state decides, not the event alone.
- */
-export function settleWithResponse(res: Response, lease: Lease): void {
-  const socket = res.socket;
-  res.once('finish', () => {
-    if (socket && !socket.errored) lease.complete();
-    else lease.abandon();
-  });
-  res.once('close', () => {
-    if (!res.writableFinished) lease.abandon();
-  });
+export function singleQuerySchema(limits: ConsumeLimits): QuerySchema {
+  return { type: 'object', properties: sharedParameters(limits) };
 }
 
-/**
- * Writes a message with a plain 200. Not res.send(): it answers a conditional GET (for example
- * `If-None-Match: *`) with a bodiless 304, and the message taken for it would be committed unsent.
- */
-function sendMessageBody(res: Response, contentType: string, body: string): void {
-  const bytes = Buffer.from(body, 'utf8');
-  res.status(200);
-  res.setHeader('Content-Type', contentType);
-  res.setHeader('Content-Length', bytes.length);
-  res.setHeader('Cache-Control', 'no-store');
-  res.end(bytes);
+export function batchQuerySchema(limits: ConsumeLimits): QuerySchema {
+  return {
+    type: 'object',
+    properties: {
+      max: {
+        type: 'integer',
+        minimum: 1,
+        maximum: limits.batchMaxMessages,
+        default: Math.min(100, limits.batchMaxMessages),
+        description: `Most messages to return (1 to ${limits.batchMaxMessages}). The answer comes as soon as at least one is available.`,
+        example: 10,
+      },
+      ...sharedParameters(limits),
+    },
+  };
+}
+
+interface ConsumeQuery {
+  waitMs: number;
+  ack: AckMode;
+  visibilityMs: number;
+  max?: number;
+}
+
+/** Waits for messages for this request; undefined means answer without any. */
+async function takeForRequest(
+  req: Request,
+  res: Response,
+  take: (signal: AbortSignal) => Promise<Lease[]>,
+  buffer: DeliveryBuffer,
+): Promise<Lease[] | undefined> {
+  const clientGone = new AbortController();
+  res.once('close', () => clientGone.abort());
+  const leases = await take(clientGone.signal);
+  if (leases.length === 0) {
+    if (buffer.isClosed) {
+      throw problems.serviceUnavailable('The service is shutting down; try another instance.', 1);
+    }
+    return undefined;
+  }
+  if (res.writableEnded || res.destroyed) {
+    leases.forEach((lease) => lease.abandon());
+    return undefined;
+  }
+  return leases;
 }
 
 export function messagesRouter({
   buffer,
-  defaultWaitMs,
+  acks,
+  limits,
 }: {
   buffer: DeliveryBuffer;
-  defaultWaitMs: number;
+  acks: AckRegistry;
+  limits: ConsumeLimits;
 }): Router {
   const router = Router();
-  // Express would answer HEAD through the GET handler, taking a message and sending no body.
-  router.head('/api/messages', methodNotAllowed(['GET']));
+  const render = { maxValueBytes: limits.maxValueBytes };
+  // Express would answer HEAD through the GET handler, taking messages and sending no body.
+  router.head(['/api/messages', '/api/messages/batch'], methodNotAllowed(['GET']));
+
   router.get(
     '/api/messages',
     requireAcceptable(),
-    validateQuery(consumeQuerySchema(defaultWaitMs)),
+    validateQuery(singleQuerySchema(limits)),
     async (req, res) => {
-      const { waitMs } = res.locals.query as { waitMs: number };
-      const clientGone = new AbortController();
-      res.once('close', () => clientGone.abort());
-      const lease = await buffer.take(waitMs, clientGone.signal);
-      if (!lease) {
-        if (buffer.isClosed) {
-          throw problems.serviceUnavailable(
-            'The service is shutting down; try another instance.',
-            1,
-          );
-        }
-        res.status(204).end();
-        return;
-      }
-      if (res.writableEnded || res.destroyed) {
-        lease.abandon();
-        return;
-      }
-      settleWithResponse(res, lease);
-      const asText = preferredResponseType(req) === 'text/plain';
-      sendMessageBody(
+      const query = res.locals.query as ConsumeQuery;
+      const leases = await takeForRequest(
+        req,
         res,
-        asText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-        asText ? recordText(lease.message) : recordJson(lease.message),
+        async (signal) => {
+          const lease = await buffer.take(query.waitMs, signal);
+          return lease ? [lease] : [];
+        },
+        buffer,
       );
+      const [lease] = leases ?? [];
+      if (!lease) {
+        if (!res.headersSent) res.status(204).end();
+        return;
+      }
+      const { extras } = deliverWith(res, [lease], query.ack, {
+        acks,
+        visibilityMs: query.visibilityMs,
+      });
+      if (preferredResponseType(req) === 'text/plain') {
+        sendBody(res, 'text/plain; charset=utf-8', recordText(lease.message, render));
+        return;
+      }
+      const body = recordJson(lease.message, { ...render, extras: extras[0] });
+      sendBody(res, 'application/json; charset=utf-8', body);
     },
   );
+
+  router.get(
+    '/api/messages/batch',
+    (req, _res, next) => {
+      next(
+        req.accepts('application/json') ? undefined : problems.notAcceptable(['application/json']),
+      );
+    },
+    validateQuery(batchQuerySchema(limits)),
+    async (req, res) => {
+      const query = res.locals.query as Required<ConsumeQuery>;
+      const leases = await takeForRequest(
+        req,
+        res,
+        (signal) => buffer.takeBatch(query.max, query.waitMs, signal),
+        buffer,
+      );
+      if (!leases) {
+        if (!res.headersSent) sendBody(res, 'application/json; charset=utf-8', '{"messages":[]}');
+        return;
+      }
+      const { extras } = deliverWith(res, leases, query.ack, {
+        acks,
+        visibilityMs: query.visibilityMs,
+      });
+      const messages = leases.map((lease, i) =>
+        recordJson(lease.message, { ...render, extras: extras[i] }),
+      );
+      sendBody(res, 'application/json; charset=utf-8', `{"messages":[${messages.join(',')}]}`);
+    },
+  );
+
   router.all('/api/messages', methodNotAllowed(['GET']));
+  router.all('/api/messages/batch', methodNotAllowed(['GET']));
   return router;
 }

@@ -15,6 +15,7 @@
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { ensureTopic, retryUntilStopped, type Logger, type TopicSpec } from '@kafka-http/common';
 import type { DeliveryBuffer } from '../delivery/delivery-buffer';
+import { StallWatchdog } from './stall-watchdog';
 
 export interface MessageSourceOptions {
   kafka: Kafka;
@@ -27,6 +28,8 @@ export interface MessageSourceOptions {
   /** Longest a fetch waits on the broker when there is nothing new. */
   maxWaitTimeInMs?: number;
   sessionTimeoutMs?: number;
+  /** No fetch-loop progress for this long while running is fatal (see StallWatchdog). */
+  stallTimeoutMs?: number;
 }
 
 export interface SourceStatus {
@@ -54,6 +57,7 @@ export class KafkaMessageSource {
   private commitRunning: Promise<void> | undefined;
   private commitAgain = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly watchdog: StallWatchdog;
 
   constructor(private readonly options: MessageSourceOptions) {
     this.topicName = options.topic.topic;
@@ -65,7 +69,16 @@ export class KafkaMessageSource {
       heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
+    this.watchdog = new StallWatchdog({
+      timeoutMs: options.stallTimeoutMs ?? 120_000,
+      onStall: (idleMs) => {
+        options.logger.fatal({ idleMs }, 'the consumer made no progress: stalled');
+        options.onFatal(new Error(`consumer stalled for ${idleMs} ms`));
+      },
+    });
     const { events } = this.consumer;
+    // KafkaJS starts a fetch every loop, even with every partition paused.
+    this.consumer.on(events.FETCH_START, () => this.watchdog.progress());
     this.consumer.on(events.CONNECT, () => {
       this.connected = true;
     });
@@ -75,6 +88,7 @@ export class KafkaMessageSource {
     });
     this.consumer.on(events.REBALANCING, () => {
       this.rebalancing = true;
+      this.watchdog.progress();
     });
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
     this.consumer.on(events.COMMIT_OFFSETS, ({ payload }) => {
@@ -90,6 +104,7 @@ export class KafkaMessageSource {
     });
     this.consumer.on(events.CRASH, ({ payload }) => {
       this.joined = false;
+      this.watchdog.progress();
       if (payload.restart) {
         options.logger.warn({ err: payload.error }, 'consumer crashed; KafkaJS restarts it');
         return;
@@ -132,6 +147,7 @@ export class KafkaMessageSource {
           autoCommit: false,
           eachMessage: (payload) => this.receive(payload),
         });
+        this.watchdog.arm();
         logger.info({ topic: this.topicName, groupId: this.options.groupId }, 'consumer running');
       },
       {
@@ -176,6 +192,7 @@ export class KafkaMessageSource {
     }
     this.joined = true;
     this.rebalancing = false;
+    this.watchdog.progress();
     this.options.logger.info({ assigned: this.assigned }, 'joined the consumer group');
     this.requestCommit();
   }
@@ -236,6 +253,7 @@ export class KafkaMessageSource {
       if (this.pendingCommits().length > 0) await new Promise((r) => setTimeout(r, 100));
     }
     this.stopped = true;
+    this.watchdog.disarm();
     clearTimeout(this.retryTimer);
     await this.starting;
     await this.consumer.disconnect();

@@ -19,7 +19,7 @@ function headerText(value: BufferedMessage['headers'][string]): string | undefin
   return typeof first === 'string' ? first : asText(first);
 }
 
-export type ValueKind = 'json' | 'text' | 'base64' | 'null';
+export type ValueKind = 'json' | 'text' | 'base64' | 'null' | 'omitted';
 
 export interface RecordValue {
   kind: ValueKind;
@@ -27,11 +27,27 @@ export interface RecordValue {
   text: string;
   /** Set when the record said JSON but its bytes are not valid JSON. */
   warning?: string;
+  /** Set when the value is not included because it is larger than the response limit. */
+  error?: string;
 }
 
-export function readValue(message: BufferedMessage): RecordValue {
+export interface RenderOptions {
+  /** Values larger than this are left out, with an `error` saying so (they are still delivered). */
+  maxValueBytes?: number;
+  /** Extra string fields, e.g. the receipt of a manually acknowledged message. */
+  extras?: Record<string, string>;
+}
+
+export function readValue(message: BufferedMessage, maxValueBytes = Infinity): RecordValue {
   const { value } = message;
   if (value === null) return { kind: 'null', text: '' };
+  if (value.length > maxValueBytes) {
+    return {
+      kind: 'omitted',
+      text: '',
+      error: `The value is ${value.length} bytes, more than the limit of ${maxValueBytes} (MAX_MESSAGE_BYTES); it is left out. Read it with a Kafka client at this offset.`,
+    };
+  }
   const contentType = headerText(message.headers['content-type'])
     ?.split(';')[0]
     ?.trim()
@@ -80,8 +96,8 @@ function readHeaders(message: BufferedMessage): HeaderView {
  * The JSON response body for one record. A JSON value is spliced in as the text it was stored as,
  * so large numbers and key order come back exactly as they were sent.
  */
-export function recordJson(message: BufferedMessage): string {
-  const value = readValue(message);
+export function recordJson(message: BufferedMessage, options: RenderOptions = {}): string {
+  const value = readValue(message, options.maxValueBytes);
   const key = message.key === null ? null : asText(message.key);
   const { headers, base64 } = readHeaders(message);
   const fields: string[] = [
@@ -96,6 +112,7 @@ export function recordJson(message: BufferedMessage): string {
       fields.push(`"value":${value.text}`);
       break;
     case 'null':
+    case 'omitted':
       fields.push('"value":null');
       break;
     default:
@@ -103,15 +120,25 @@ export function recordJson(message: BufferedMessage): string {
   }
   if (value.kind === 'base64') fields.push('"encoding":"base64"');
   if (value.warning) fields.push(`"warning":${JSON.stringify(value.warning)}`);
+  if (value.error) {
+    fields.push(
+      `"error":${JSON.stringify(value.error)}`,
+      `"valueBytes":${message.value?.length ?? 0}`,
+    );
+  }
   fields.push(`"headers":${JSON.stringify(headers)}`);
   if (base64.length > 0) fields.push(`"base64Headers":${JSON.stringify(base64)}`);
   fields.push(`"timestamp":${JSON.stringify(isoTimestamp(message.timestamp))}`);
+  for (const [name, extra] of Object.entries(options.extras ?? {})) {
+    fields.push(`${JSON.stringify(name)}:${JSON.stringify(extra)}`);
+  }
   return `{${fields.join(',')}}`;
 }
 
 /** The tutorial's plain-text answer. */
-export function recordText(message: BufferedMessage): string {
-  return `Received message: ${readValue(message).text}`;
+export function recordText(message: BufferedMessage, options: RenderOptions = {}): string {
+  const value = readValue(message, options.maxValueBytes);
+  return `Received message: ${value.error ?? value.text}`;
 }
 
 function isoTimestamp(ms: string): string | null {

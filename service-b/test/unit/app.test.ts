@@ -6,6 +6,7 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { createLogger, type Readiness } from '@kafka-http/common';
 import { createApp } from '../../src/app';
+import { AckRegistry } from '../../src/delivery/ack-registry';
 import {
   DeliveryBuffer,
   type BufferedMessage,
@@ -35,12 +36,19 @@ function setup({ ready = true }: { ready?: boolean } = {}) {
     ready,
     details: { kafka: ready ? 'connected' : 'not connected' },
   });
+  const acks = new AckRegistry('b-test');
   const app = createApp({
     buffer,
+    acks,
     readiness,
     topic: 'message-topic',
     groupId: 'message-group',
-    defaultWaitMs: 0,
+    limits: {
+      defaultWaitMs: 0,
+      defaultVisibilityMs: 30_000,
+      batchMaxMessages: 500,
+      maxValueBytes: 1024 * 1024,
+    },
     logger: createLogger({ name: 'service-b-test', level: 'silent' }),
   });
   // A server that notes when each response has been fully written, to order it against commits.

@@ -1,0 +1,76 @@
+// How a response settles the messages it carries. Auto acknowledgement (the default): committable
+// once the whole response was handed to the operating system, back to the head of the queue when
+// the client went away first. Manual: held with a receipt until acked, nacked or expired; a
+// response that failed to reach the client gives its messages back at once.
+import type { Response } from 'express';
+import type { AckRegistry } from '../delivery/ack-registry';
+import type { Lease } from '../delivery/delivery-buffer';
+
+export type AckMode = 'auto' | 'manual';
+
+/**
+ * Calls `delivered` when the response was fully written and `lost` when it was not. Node emits
+ * 'finish' even when the socket failed under a pending write, so the socket's error state
+ * decides, not the event alone.
+ */
+export function onResponseOutcome(res: Response, delivered: () => void, lost: () => void): void {
+  const socket = res.socket;
+  let settled = false;
+  const settle = (ok: boolean) => {
+    if (settled) return;
+    settled = true;
+    if (ok) delivered();
+    else lost();
+  };
+  res.once('finish', () => settle(Boolean(socket) && !socket?.errored));
+  res.once('close', () => {
+    if (!res.writableFinished) settle(false);
+  });
+}
+
+export interface Delivery {
+  /** Extra fields for each message's JSON (receipt and deadline in manual mode). */
+  extras: Record<string, string>[];
+}
+
+/** Prepares the leases for a response and arranges how they settle with it. */
+export function deliverWith(
+  res: Response,
+  leases: Lease[],
+  mode: AckMode,
+  { acks, visibilityMs }: { acks: AckRegistry; visibilityMs: number },
+): Delivery {
+  if (mode === 'auto') {
+    onResponseOutcome(
+      res,
+      () => leases.forEach((lease) => lease.complete()),
+      () => leases.forEach((lease) => lease.abandon()),
+    );
+    return { extras: leases.map(() => ({})) };
+  }
+  const held = leases.map((lease) => acks.hold(lease, visibilityMs));
+  onResponseOutcome(
+    res,
+    () => undefined,
+    () => held.forEach(({ receipt }) => acks.nack(receipt)),
+  );
+  return {
+    extras: held.map(({ receipt, visibleUntil }) => ({
+      receipt,
+      visibleUntil: visibleUntil.toISOString(),
+    })),
+  };
+}
+
+/**
+ * Writes a body with a plain 200. Not res.send(): it answers a conditional GET (for example
+ * `If-None-Match: *`) with a bodiless 304, and the messages taken for it would count as delivered.
+ */
+export function sendBody(res: Response, contentType: string, body: string): void {
+  const bytes = Buffer.from(body, 'utf8');
+  res.status(200);
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', bytes.length);
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(bytes);
+}

@@ -1,0 +1,75 @@
+// GET /api/messages/stream: Server-Sent Events, one `message` event per record. Each message is
+// committable once its event was handed to the operating system; the next one is taken only when
+// the socket has room (backpressure), so a slow client never makes the service buffer for it.
+import { once } from 'node:events';
+import { Router } from 'express';
+import { methodNotAllowed, problems } from '@kafka-http/common';
+import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
+import { recordJson } from '../messages/record-view';
+
+/** A comment line this often keeps proxies from closing an idle stream. */
+export const KEEP_ALIVE_MS = 15_000;
+
+export function streamRouter({
+  buffer,
+  maxValueBytes,
+  keepAliveMs = KEEP_ALIVE_MS,
+}: {
+  buffer: DeliveryBuffer;
+  maxValueBytes: number;
+  keepAliveMs?: number;
+}): Router {
+  const router = Router();
+  router.head('/api/messages/stream', methodNotAllowed(['GET']));
+  router.get(
+    '/api/messages/stream',
+    (req, _res, next) => {
+      next(
+        req.accepts('text/event-stream')
+          ? undefined
+          : problems.notAcceptable(['text/event-stream']),
+      );
+    },
+    async (_req, res) => {
+      const socket = res.socket;
+      res.status(200);
+      res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('X-Accel-Buffering', 'no');
+      res.flushHeaders();
+      const gone = new AbortController();
+      // Messages written but not yet confirmed flushed; given back if the client goes away.
+      const pending = new Set<Lease>();
+      res.once('close', () => {
+        gone.abort();
+        for (const lease of pending) lease.abandon();
+        pending.clear();
+      });
+      while (!gone.signal.aborted && !buffer.isClosed) {
+        const lease = await buffer.take(keepAliveMs, gone.signal);
+        if (gone.signal.aborted) {
+          lease?.abandon();
+          break;
+        }
+        if (!lease) {
+          if (!buffer.isClosed) res.write(': keep-alive\n\n');
+          continue;
+        }
+        const { partition, offset } = lease.message;
+        const event = `id: ${partition}-${offset}\nevent: message\ndata: ${recordJson(lease.message, { maxValueBytes })}\n\n`;
+        pending.add(lease);
+        const hasRoom = res.write(event, (error) => {
+          if (!pending.delete(lease)) return;
+          if (error || socket?.errored) lease.abandon();
+          else lease.complete();
+        });
+        if (!hasRoom && !gone.signal.aborted) {
+          await Promise.race([once(res, 'drain'), once(gone.signal, 'abort')]);
+        }
+      }
+      if (!res.writableEnded) res.end();
+    },
+  );
+  router.all('/api/messages/stream', methodNotAllowed(['GET']));
+  return router;
+}
