@@ -23,6 +23,11 @@ export const serviceBSettings = {
    * crash, those partitions are delivered again only after this time.
    */
   KAFKA_SESSION_TIMEOUT_MS: integer(30_000, { min: 6000, max: 300_000 }),
+  /**
+   * Longest a fetch waits on the broker when nothing is new (a new message still arrives at once);
+   * also how soon fetching resumes after the buffer was full.
+   */
+  KAFKA_FETCH_MAX_WAIT_MS: integer(100, { min: 10, max: 10_000 }),
   /** Most messages held in memory (waiting, being sent, or delivered but not yet committed). */
   BUFFER_MAX_MESSAGES: integer(1000, { min: 1, max: 1_000_000 }),
   /** Most bytes of message data held in memory. */

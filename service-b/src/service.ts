@@ -36,6 +36,7 @@ export async function startServiceB(
     topic,
     groupId: config.KAFKA_GROUP_ID,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
     stallTimeoutMs: config.CONSUMER_STALL_TIMEOUT_MS,
     buffer,
     logger,

@@ -25,7 +25,10 @@ export interface MessageSourceOptions {
   logger: Logger;
   /** Called when the consumer died for good; the process should exit non-zero. */
   onFatal: (error: unknown) => void;
-  /** Longest a fetch waits on the broker when there is nothing new. */
+  /**
+   * Longest a fetch waits on the broker when there is nothing new. Also how long KafkaJS sleeps
+   * while every partition is paused, so it bounds how soon fetching resumes once there is room.
+   */
   maxWaitTimeInMs?: number;
   sessionTimeoutMs?: number;
   /** No fetch-loop progress for this long while running is fatal (see StallWatchdog). */
@@ -64,7 +67,7 @@ export class KafkaMessageSource {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
