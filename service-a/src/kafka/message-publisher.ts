@@ -53,6 +53,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
   private connected = false;
   private stopped = false;
   private connecting: Promise<void> | undefined;
+  private readonly sending = new Set<Promise<unknown>>();
 
   constructor(private readonly options: KafkaMessagePublisherOptions) {
     this.topic = options.topic.topic;
@@ -123,14 +124,18 @@ export class KafkaMessagePublisher implements MessagePublisher {
       );
     });
     try {
-      const [metadata] = await Promise.race([
-        this.producer.send({
-          topic: this.topic,
-          acks: -1,
-          messages: [{ key: key ?? null, value, headers, timestamp: String(timestamp) }],
-        }),
-        timeout,
-      ]);
+      const send = this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: [{ key: key ?? null, value, headers, timestamp: String(timestamp) }],
+      });
+      // A send that outlives its request's timeout keeps retrying; stop() waits for it.
+      this.sending.add(send);
+      void send.then(
+        () => this.sending.delete(send),
+        () => this.sending.delete(send),
+      );
+      const [metadata] = await Promise.race([send, timeout]);
       return toPublished(this.topic, metadata, timestamp);
     } catch (error) {
       throw this.toProblem(error);
@@ -156,9 +161,18 @@ export class KafkaMessagePublisher implements MessagePublisher {
     );
   }
 
-  async stop(): Promise<void> {
+  /** Lets sends still retrying finish (up to `deadlineMs`), then disconnects. */
+  async stop(deadlineMs = 10_000): Promise<void> {
     this.stopped = true;
     await this.connecting;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(this.sending),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
     await this.producer.disconnect();
     this.connected = false;
   }

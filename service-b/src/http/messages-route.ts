@@ -119,6 +119,12 @@ export function messagesRouter({
     '/api/messages',
     requireAcceptable(),
     validateQuery(singleQuerySchema(limits)),
+    (req, res, next) => {
+      // The receipt travels in the JSON body: a text answer could not carry it.
+      const manual = (res.locals.query as ConsumeQuery).ack === 'manual';
+      const refuse = manual && preferredResponseType(req) !== 'application/json';
+      next(refuse ? problems.notAcceptable(['application/json (ack=manual)']) : undefined);
+    },
     async (req, res) => {
       const query = res.locals.query as ConsumeQuery;
       const leases = await takeForRequest(

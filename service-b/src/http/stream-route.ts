@@ -31,6 +31,9 @@ export function streamRouter({
       );
     },
     async (_req, res) => {
+      if (buffer.isClosed) {
+        throw problems.serviceUnavailable('The service is shutting down; try another instance.', 1);
+      }
       const socket = res.socket;
       res.status(200);
       res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -56,7 +59,10 @@ export function streamRouter({
           continue;
         }
         const { partition, offset } = lease.message;
-        const event = `id: ${partition}-${offset}\nevent: message\ndata: ${recordJson(lease.message, { maxValueBytes })}\n\n`;
+        // A JSON value from another producer may hold line breaks between its tokens (never inside
+        // its strings, where JSON escapes them); a line break would end the event's data line.
+        const data = recordJson(lease.message, { maxValueBytes }).replace(/\r\n|\r|\n/g, ' ');
+        const event = `id: ${partition}-${offset}\nevent: message\ndata: ${data}\n\n`;
         pending.add(lease);
         const hasRoom = res.write(event, (error) => {
           if (!pending.delete(lease)) return;
@@ -64,7 +70,8 @@ export function streamRouter({
           else lease.complete();
         });
         if (!hasRoom && !gone.signal.aborted) {
-          await Promise.race([once(res, 'drain'), once(gone.signal, 'abort')]);
+          // Ends early (and removes its listener) when the client goes away.
+          await once(res, 'drain', { signal: gone.signal }).catch(() => undefined);
         }
       }
       if (!res.writableEnded) res.end();
