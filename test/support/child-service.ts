@@ -10,7 +10,8 @@ import { waitFor } from './wait';
 export interface ChildService {
   url: string;
   child: ChildProcess;
-  readiness(): Promise<Record<string, unknown>>;
+  /** The body of GET /health/ready. */
+  readiness<T = Record<string, unknown>>(): Promise<T>;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -41,9 +42,9 @@ export async function spawnService(
   const service: ChildService = {
     url,
     child,
-    async readiness() {
+    async readiness<T>() {
       const response = await fetch(`${url}/health/ready`);
-      return (await response.json()) as Record<string, unknown>;
+      return (await response.json()) as T;
     },
     async kill(signal = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -11,6 +11,7 @@ import { cacheDir, repoRoot } from './paths';
 
 interface ServiceProcess {
   name: string;
+  port: number;
   url: string;
   child: ChildProcess;
 }
@@ -45,10 +46,14 @@ export function formatLogLine(name: string, line: string): string {
 }
 
 function startService(name: string, port: number, env: NodeJS.ProcessEnv): ServiceProcess {
+  return { name, port, url: `http://localhost:${port}`, child: spawnChild(name, port, env) };
+}
+
+function spawnChild(name: string, port: number, env: NodeJS.ProcessEnv): ChildProcess {
   const main = path.join(repoRoot(), name, 'dist', 'main.js');
   // Its own process group: Ctrl-C reaches only this script, which then stops children in order.
   const child = spawn(process.execPath, ['--enable-source-maps', main], {
-    env: { ...env, PORT: env.PORT ?? String(port) },
+    env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -58,7 +63,7 @@ function startService(name: string, port: number, env: NodeJS.ProcessEnv): Servi
         console.log(formatLogLine(name, line)),
       );
   }
-  return { name, url: `http://localhost:${port}`, child };
+  return child;
 }
 
 async function waitUntilReady(service: ServiceProcess, timeoutMs: number): Promise<void> {
@@ -114,20 +119,33 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
-  for (const service of services) {
-    service.child.once('exit', (code) => {
-      if (!stopping) {
-        console.error(`${service.name} exited (code ${code}); stopping everything.`);
-        void stopAll(1);
-      }
-    });
-  }
   try {
     await Promise.all(services.map((s) => waitUntilReady(s, 90_000)));
   } catch (error) {
     console.error((error as Error).message);
     await stopAll(1);
     return;
+  }
+  // Like a process supervisor: a service that dies after it was up (service-b exits on purpose
+  // when its consumer is beyond repair) is started again, unless it keeps dying.
+  for (const service of services) {
+    const restarts: number[] = [];
+    const watch = () => {
+      service.child.once('exit', (code, signal) => {
+        if (stopping) return;
+        restarts.push(Date.now());
+        while ((restarts[0] ?? Infinity) < Date.now() - 60_000) restarts.shift();
+        if (restarts.length > 5) {
+          console.error(`${service.name} keeps exiting (code ${code}); stopping everything.`);
+          void stopAll(1);
+          return;
+        }
+        console.error(`${service.name} exited (${signal ?? `code ${code}`}); starting it again.`);
+        service.child = spawnChild(service.name, service.port, env);
+        watch();
+      });
+    };
+    watch();
   }
   const [a, b] = services as [ServiceProcess, ServiceProcess];
   console.log(`

@@ -66,7 +66,7 @@ describe('fault: service-b is SIGKILLed during consumption', () => {
       // Then the first moment it holds fetched messages not yet committed (buffered or in flight).
       const held = await waitFor(
         'messages held by the instance',
-        async () => ((await victim.readiness()) as { held: number }).held || undefined,
+        async () => (await victim.readiness<{ held: number }>()).held || undefined,
         { timeoutMs: 10_000, intervalMs: 1 },
       );
       await victim.kill('SIGKILL');

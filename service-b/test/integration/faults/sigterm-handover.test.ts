@@ -58,7 +58,10 @@ describe('fault: SIGTERM hands over to another instance', () => {
     const staying = await spawnService('service-b', env, `sigterm-${group}`);
     children.push(staying);
     await waitFor('the partitions split between both', async () => {
-      const [l, s] = (await Promise.all([leaving.readiness(), staying.readiness()])) as Readiness[];
+      const [l, s] = await Promise.all([
+        leaving.readiness<Readiness>(),
+        staying.readiness<Readiness>(),
+      ]);
       return l?.assignedPartitions.length === 2 && s?.assignedPartitions.length === 2;
     });
     await Promise.all([consumeFrom(leaving, 40), consumeFrom(staying, 40)]);
@@ -69,7 +72,7 @@ describe('fault: SIGTERM hands over to another instance', () => {
     const [code] = (await exited) as [number | null];
     const exitMs = Date.now() - signalled;
     await waitFor('the other instance owns every partition', async () => {
-      const { assignedPartitions } = (await staying.readiness()) as Readiness;
+      const { assignedPartitions } = await staying.readiness<Readiness>();
       return assignedPartitions.length === PARTITIONS;
     });
     const takeoverMs = Date.now() - signalled;
