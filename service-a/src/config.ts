@@ -1,10 +1,39 @@
-// service-a's configuration: the shared settings plus how long a produce may take.
-import { integer, readEnv, sharedSettings, type ConfigOf, type Env } from '@kafka-http/common';
+// service-a's configuration: the shared settings plus how produce requests are batched and bounded.
+import {
+  integer,
+  MIB,
+  oneOf,
+  readEnv,
+  sharedSettings,
+  type ConfigOf,
+  type Env,
+} from '@kafka-http/common';
 
 export const serviceASettings = {
   ...sharedSettings({ port: 5101, clientId: 'service-a' }),
   /** Longest a POST waits for Kafka's acknowledgement before answering 503. */
   PRODUCE_TIMEOUT_MS: integer(5000, { min: 100, max: 120_000 }),
+  /**
+   * How long to wait for more messages before a Kafka send. 0 sends as soon as the previous send
+   * was acknowledged; messages arriving meanwhile still share the next send.
+   */
+  PRODUCE_LINGER_MS: integer(0, { min: 0, max: 1000 }),
+  /** Most records in one Kafka send. */
+  PRODUCE_BATCH_MAX_RECORDS: integer(1000, { min: 1, max: 100_000 }),
+  /** Most bytes in one Kafka send (keep below the broker's message.max.bytes, about 1 MiB). */
+  PRODUCE_BATCH_MAX_BYTES: integer(900_000, { min: 1024, max: 64 * MIB }),
+  /** Most records waiting for a send; beyond this a POST is refused with 503 at once. */
+  PRODUCE_QUEUE_MAX_RECORDS: integer(20_000, { min: 1, max: 1_000_000 }),
+  /** Most messages in one POST /api/messages/batch. */
+  POST_BATCH_MAX_MESSAGES: integer(1000, { min: 1, max: 100_000 }),
+  /** Largest body of one POST /api/messages/batch. */
+  POST_BATCH_MAX_BYTES: integer(10 * MIB, { min: 1024, max: 256 * MIB }),
+  /** How long a POST with an Idempotency-Key is remembered (its retries answer the same). */
+  IDEMPOTENCY_TTL_MS: integer(300_000, { min: 1000, max: 86_400_000 }),
+  /** Most Idempotency-Keys remembered at once (the oldest are forgotten first). */
+  IDEMPOTENCY_MAX_KEYS: integer(100_000, { min: 1, max: 10_000_000 }),
+  /** Serves POST /api/bench/noop: the same request handling without Kafka, for the benchmark. */
+  BENCH_NOOP_ROUTE: oneOf('false', ['true', 'false']),
 };
 
 export type ServiceAConfig = ConfigOf<typeof serviceASettings>;

@@ -5,15 +5,46 @@ import {
   problemResponse,
   sharedOpenApiComponents,
 } from '@kafka-http/common';
+import { batchBodySchema, type BatchLimits } from './http/batch-route';
 import { produceQuerySchema } from './http/messages-route';
+
+const headerParameters = [
+  {
+    name: 'Kafka-Key',
+    in: 'header',
+    required: false,
+    description: 'Record key, as an alternative to `?key=`.',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'Kafka-Header-Source',
+    in: 'header',
+    required: false,
+    description:
+      'Every `Kafka-Header-<name>` request header becomes the record header `<name>` (lower case; ASCII values). This one is an example.',
+    schema: { type: 'string' },
+  },
+];
+
+const idempotencyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'A retry with the same key (and the same request) within IDEMPOTENCY_TTL_MS gets the first answer again, with `Idempotent-Replayed: true`, instead of producing twice. Only successful answers are remembered.',
+  schema: { type: 'string', maxLength: 255 },
+};
 
 export function openApiDocument({
   topic,
   maxMessageBytes,
+  batchLimits,
 }: {
   topic: string;
   maxMessageBytes: number;
+  batchLimits: BatchLimits;
 }): Record<string, unknown> {
+  const { example: batchExample, ...batchSchema } = batchBodySchema(batchLimits);
   return {
     openapi: '3.0.3',
     info: {
@@ -28,7 +59,11 @@ export function openApiDocument({
           tags: ['messages'],
           summary: 'Produce one message',
           description: `The body is the message value, at most ${maxMessageBytes} bytes. With \`application/json\` any JSON value is accepted: a JSON string is stored as its text (\`"Hello, Kafka!"\` becomes \`Hello, Kafka!\`), anything else as compact JSON. With \`text/plain\` the text is stored as it is. A \`content-type\` record header says which, so service-b returns exactly what was sent.`,
-          parameters: openApiQueryParameters(produceQuerySchema),
+          parameters: [
+            ...openApiQueryParameters(produceQuerySchema),
+            ...headerParameters,
+            idempotencyParameter,
+          ],
           requestBody: {
             required: true,
             content: {
@@ -65,8 +100,42 @@ export function openApiDocument({
             '415': problemResponse(
               'The Content-Type is neither application/json nor text/plain (UTF-8).',
             ),
+            '422': problemResponse('The Idempotency-Key was already used for a different request.'),
             '503': problemResponse(
               'Kafka is unreachable or did not acknowledge in time; retry after the Retry-After seconds.',
+            ),
+          },
+        },
+      },
+      '/api/messages/batch': {
+        post: {
+          tags: ['messages'],
+          summary: 'Produce many messages',
+          description: `Up to ${batchLimits.maxMessages} messages, at most ${batchLimits.maxBytes} bytes of JSON. Each value follows the single POST's rule (a string is stored as its text, any other JSON value as compact JSON; send numbers beyond double precision as strings). Each message gets its own result, in order: where it landed, or its error.`,
+          parameters: [idempotencyParameter],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: batchSchema, example: batchExample } },
+          },
+          responses: {
+            '200': {
+              description: 'Every message was written.',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/BatchResults' } },
+              },
+            },
+            '207': {
+              description:
+                'Some messages were written; each result says which (an `error` member marks a failure).',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/BatchResults' } },
+              },
+            },
+            '400': problemResponse('The body is not a valid batch.'),
+            '413': problemResponse('The body is too large.'),
+            '415': problemResponse('The body is not application/json.'),
+            '503': problemResponse(
+              'No message was written: Kafka is unreachable or too slow (with Retry-After); `results` lists each.',
             ),
           },
         },
@@ -76,6 +145,32 @@ export function openApiDocument({
     components: {
       schemas: {
         ...sharedOpenApiComponents.schemas,
+        BatchResults: {
+          type: 'object',
+          properties: {
+            results: {
+              type: 'array',
+              items: {
+                oneOf: [
+                  { $ref: '#/components/schemas/Published' },
+                  {
+                    type: 'object',
+                    properties: {
+                      error: {
+                        type: 'object',
+                        properties: {
+                          status: { type: 'integer' },
+                          title: { type: 'string' },
+                          detail: { type: 'string' },
+                        },
+                      },
+                    },
+                  },
+                ],
+              },
+            },
+          },
+        },
         Published: {
           type: 'object',
           required: ['topic', 'partition', 'offset', 'timestamp'],

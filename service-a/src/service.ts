@@ -25,10 +25,23 @@ export async function startServiceA(config: ServiceAConfig, logger: Logger): Pro
     kafka,
     topic,
     produceTimeoutMs: config.PRODUCE_TIMEOUT_MS,
+    tuning: {
+      lingerMs: config.PRODUCE_LINGER_MS,
+      maxBatchRecords: config.PRODUCE_BATCH_MAX_RECORDS,
+      maxBatchBytes: config.PRODUCE_BATCH_MAX_BYTES,
+      maxQueuedRecords: config.PRODUCE_QUEUE_MAX_RECORDS,
+    },
     logger,
   });
   const connected = publisher.start();
-  const app = createApp({ publisher, maxMessageBytes: config.MAX_MESSAGE_BYTES, logger });
+  const app = createApp({
+    publisher,
+    maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    logger,
+    batch: { maxMessages: config.POST_BATCH_MAX_MESSAGES, maxBytes: config.POST_BATCH_MAX_BYTES },
+    idempotency: { ttlMs: config.IDEMPOTENCY_TTL_MS, maxKeys: config.IDEMPOTENCY_MAX_KEYS },
+    benchNoopRoute: config.BENCH_NOOP_ROUTE === 'true',
+  });
   const http: RunningServer = await startHttpServer(app, { port: config.PORT, host: config.HOST });
   logger.info({ url: http.url, swagger: `${http.url}/swagger` }, 'service-a listening');
   return {

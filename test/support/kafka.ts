@@ -33,14 +33,16 @@ export async function createTopic(topic: string, partitions = 1): Promise<void> 
   );
 }
 
+export type ReadRecord = KafkaMessage & { partition: number };
+
 /** Reads every record of a topic from the beginning with a throwaway group. */
 export async function readAll(
   topic: string,
   count: number,
   timeoutMs = 20_000,
-): Promise<KafkaMessage[]> {
+): Promise<ReadRecord[]> {
   const consumer = plainKafka().consumer({ groupId: uniqueName('reader') });
-  const records: KafkaMessage[] = [];
+  const records: ReadRecord[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -50,8 +52,8 @@ export async function readAll(
         timeoutMs,
       );
       void consumer.run({
-        eachMessage: async ({ message }) => {
-          records.push(message);
+        eachMessage: async ({ partition, message }) => {
+          records.push({ ...message, partition });
           if (records.length >= count) {
             clearTimeout(timer);
             resolve();

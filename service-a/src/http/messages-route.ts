@@ -1,14 +1,24 @@
 // POST /api/messages: the body becomes one Kafka record; the answer says where it landed.
-import express, { Router } from 'express';
+// The record key comes from `?key=` or a `Kafka-Key` header, record headers from
+// `Kafka-Header-<name>` request headers.
+import express, { Router, type Request } from 'express';
 import {
   methodNotAllowed,
   preferredResponseType,
+  problems,
   requireAcceptable,
   validateQuery,
   type QuerySchema,
 } from '@kafka-http/common';
+import type { IHeaders } from 'kafkajs';
 import { CONTENT_TYPE_HEADER, encodeRequestBody } from '../messages/message-codec';
-import type { MessagePublisher } from '../kafka/message-publisher';
+import type { MessagePublisher, PublishedMessage } from '../kafka/message-publisher';
+import type { IdempotencyStore } from './idempotency';
+import { jsonReply, replyOnce } from './reply';
+
+export const KEY_HEADER = 'kafka-key';
+export const RECORD_HEADER_PREFIX = 'kafka-header-';
+export const MAX_KEY_LENGTH = 4096;
 
 export const produceQuerySchema: QuerySchema = {
   type: 'object',
@@ -16,48 +26,98 @@ export const produceQuerySchema: QuerySchema = {
     key: {
       type: 'string',
       minLength: 1,
-      maxLength: 4096,
+      maxLength: MAX_KEY_LENGTH,
       description:
-        'Record key. Records with the same key go to the same partition, so they keep their order.',
+        'Record key (or send it in a `Kafka-Key` header). Records with the same key go to the same partition, so they keep their order.',
       example: 'user-42',
     },
   },
 };
 
+/** The record key and headers a POST asks for, from its query string and request headers. */
+export function recordMetadataOf(req: Request, queryKey: string | undefined) {
+  const headerKey = req.get(KEY_HEADER);
+  if (headerKey !== undefined && queryKey !== undefined && headerKey !== queryKey) {
+    throw problems.badRequest(
+      'The key is given twice (?key= and Kafka-Key) with different values.',
+    );
+  }
+  const key = queryKey ?? headerKey;
+  if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+    throw problems.badRequest(`The Kafka-Key header must be 1 to ${MAX_KEY_LENGTH} characters.`);
+  }
+  const headers: IHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!name.startsWith(RECORD_HEADER_PREFIX) || value === undefined) continue;
+    const recordHeader = name.slice(RECORD_HEADER_PREFIX.length);
+    if (recordHeader === '' || recordHeader === CONTENT_TYPE_HEADER) {
+      throw problems.badRequest(
+        `Kafka-Header-${recordHeader || '<name>'} cannot be set: name a header, other than content-type (service-a sets it).`,
+      );
+    }
+    headers[recordHeader] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { key, headers };
+}
+
+export function tutorialSentence(text: string, published: PublishedMessage): string {
+  return `Message '${text}' sent to ${published.topic} [[${published.partition}]] @${published.offset}`;
+}
+
 export function messagesRouter({
   publisher,
   maxMessageBytes,
+  idempotency,
+  benchNoopRoute = false,
 }: {
   publisher: MessagePublisher;
   maxMessageBytes: number;
+  idempotency: IdempotencyStore;
+  benchNoopRoute?: boolean;
 }): Router {
   const router = Router();
-  router.post(
-    '/api/messages',
+  const readRequest = [
     // Refuse an unanswerable Accept before anything is written to Kafka.
     requireAcceptable(),
     validateQuery(produceQuerySchema),
     // Every content type is read as bytes; the codec decides what is acceptable.
     express.raw({ type: () => true, limit: maxMessageBytes }),
-    async (req, res) => {
-      const encoded = encodeRequestBody(req.body as Buffer | undefined, req.get('content-type'));
-      const { key } = res.locals.query as { key?: string };
+  ];
+
+  router.post('/api/messages', ...readRequest, async (req, res) => {
+    const encoded = encodeRequestBody(req.body as Buffer | undefined, req.get('content-type'));
+    const { key, headers } = recordMetadataOf(req, (res.locals.query as { key?: string }).key);
+    const asText = preferredResponseType(req) === 'text/plain';
+    await replyOnce(req, res, idempotency, JSON.stringify({ key, headers }), async () => {
       const published = await publisher.publish({
         key,
         value: encoded.value,
-        headers: { [CONTENT_TYPE_HEADER]: encoded.contentType },
+        headers: { ...headers, [CONTENT_TYPE_HEADER]: encoded.contentType },
       });
-      if (preferredResponseType(req) === 'text/plain') {
-        res
-          .type('text/plain')
-          .send(
-            `Message '${encoded.text}' sent to ${published.topic} [[${published.partition}]] @${published.offset}`,
-          );
-        return;
-      }
-      res.json(published);
-    },
-  );
+      return asText
+        ? {
+            status: 200,
+            contentType: 'text/plain',
+            body: tutorialSentence(encoded.text, published),
+          }
+        : jsonReply(200, published);
+    });
+  });
   router.all('/api/messages', methodNotAllowed(['POST']));
+
+  if (benchNoopRoute) {
+    // The same reading, validation and encoding as POST /api/messages, and no Kafka: the
+    // benchmark's measure of what HTTP handling alone costs on this machine.
+    router.post('/api/bench/noop', ...readRequest, (req, res) => {
+      const encoded = encodeRequestBody(req.body as Buffer | undefined, req.get('content-type'));
+      recordMetadataOf(req, (res.locals.query as { key?: string }).key);
+      res.json({
+        topic: publisher.topic,
+        partition: 0,
+        offset: String(encoded.value.length),
+        timestamp: new Date().toISOString(),
+      });
+    });
+  }
   return router;
 }

@@ -1,11 +1,13 @@
 // Writes records to Kafka and reports where they landed, only after the broker acknowledged them
-// (acks=all, idempotent producer). The HTTP layer sees this interface, never KafkaJS.
+// (acks=all, idempotent producer). Concurrent requests share Kafka sends through a ProduceBatcher.
+// The HTTP layer sees the MessagePublisher interface, never KafkaJS.
 import {
   Partitioners,
+  type Admin,
   type IHeaders,
   type Kafka,
+  type PartitionMetadata,
   type Producer,
-  type RecordMetadata,
 } from 'kafkajs';
 import {
   ensureTopic,
@@ -15,11 +17,14 @@ import {
   type Logger,
   type TopicSpec,
 } from '@kafka-http/common';
+import { ProduceBatcher, QueueFullError, type SendOutcome } from './produce-batcher';
 
 export interface OutgoingMessage {
-  key?: string;
+  key?: string | Buffer | null;
   value: Buffer;
   headers: IHeaders;
+  /** A partition chosen by the client; otherwise the key's hash, or round robin without a key. */
+  partition?: number;
 }
 
 export interface PublishedMessage {
@@ -30,42 +35,76 @@ export interface PublishedMessage {
   timestamp: string;
 }
 
+export type PublishResult =
+  { ok: true; published: PublishedMessage } | { ok: false; problem: HttpProblem };
+
 export interface MessagePublisher {
   readonly topic: string;
+  /** One message; throws an HttpProblem when it was not written. */
   publish(message: OutgoingMessage): Promise<PublishedMessage>;
+  /** Several messages; each gets its own result, in order. */
+  publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]>;
   isReady(): boolean;
+  /** Counters shown in the readiness details. */
+  stats?(): Record<string, number>;
+}
+
+export interface ProduceTuning {
+  /** Wait this long for more records before a send (0: send whenever no send is in flight). */
+  lingerMs: number;
+  maxBatchRecords: number;
+  maxBatchBytes: number;
+  maxQueuedRecords: number;
 }
 
 export interface KafkaMessagePublisherOptions {
   kafka: Kafka;
   topic: TopicSpec;
   produceTimeoutMs: number;
+  tuning: ProduceTuning;
   logger: Logger;
+}
+
+interface Record {
+  key: string | Buffer | null;
+  value: Buffer;
+  headers: IHeaders;
+  partition: number;
+  timestamp: number;
 }
 
 const RETRY_AFTER_SECONDS = 5;
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+/** Bytes a record takes in a batch besides key, value and headers (an estimate, on the high side). */
+const RECORD_OVERHEAD_BYTES = 70;
 
 /** One idempotent producer for the life of the process, connected in the background. */
 export class KafkaMessagePublisher implements MessagePublisher {
   readonly topic: string;
   private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly batcher: ProduceBatcher<Record>;
+  private readonly choosePartition = Partitioners.DefaultPartitioner();
+  private partitions: PartitionMetadata[] = [];
+  private refreshing: Promise<void> | undefined;
   private connected = false;
   private stopped = false;
   private connecting: Promise<void> | undefined;
-  private readonly sending = new Set<Promise<unknown>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private sends = 0;
+  private recordsSent = 0;
 
   constructor(private readonly options: KafkaMessagePublisherOptions) {
     this.topic = options.topic.topic;
+    this.admin = options.kafka.admin();
     this.producer = options.kafka.producer({
       idempotent: true,
       // Idempotence in KafkaJS allows one request in flight per broker; it keeps order on retry.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
       // Bounded retries (KafkaJS warns about this for idempotent producers): during an outage a
-      // send gives up within seconds instead of holding its message in memory indefinitely. The
-      // caller has had its 503 by then; nothing acknowledged is affected.
+      // send gives up within seconds instead of holding its messages in memory indefinitely. The
+      // callers have had their 503 by then; nothing acknowledged is affected.
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     this.producer.on(this.producer.events.CONNECT, () => {
@@ -74,78 +113,195 @@ export class KafkaMessagePublisher implements MessagePublisher {
     this.producer.on(this.producer.events.DISCONNECT, () => {
       this.connected = false;
     });
+    this.batcher = new ProduceBatcher<Record>({
+      ...options.tuning,
+      send: (records) => this.send(records),
+      sizeOf: recordBytes,
+      isolate: isTooLarge,
+    });
   }
 
   /**
-   * Creates the topic if needed and connects, retrying until it works or stop() is called.
-   * Resolves at the first success; the HTTP server answers 503 until then.
+   * Creates the topic if needed, learns its partitions and connects, retrying until it works or
+   * stop() is called. Resolves at the first success; the HTTP server answers 503 until then.
    */
   start(): Promise<void> {
-    this.connecting ??= this.connectUntilStopped();
+    this.connecting ??= retryUntilStopped(
+      'connecting to Kafka',
+      async () => {
+        const { kafka, topic, logger } = this.options;
+        await ensureTopic(kafka, topic, logger);
+        await this.admin.connect();
+        await this.refreshPartitions();
+        await this.producer.connect();
+        logger.info(
+          { topic: this.topic, partitions: this.partitions.length },
+          'producer connected',
+        );
+      },
+      { isStopped: () => this.stopped, logger: this.options.logger },
+    );
     return this.connecting;
   }
 
-  private connectUntilStopped(): Promise<void> {
-    const { kafka, topic, logger } = this.options;
-    return retryUntilStopped(
-      'connecting to Kafka',
-      async () => {
-        await ensureTopic(kafka, topic, logger);
-        await this.producer.connect();
-        logger.info({ topic: this.topic }, 'producer connected');
-      },
-      { isStopped: () => this.stopped, logger },
-    );
-  }
-
   isReady(): boolean {
-    return this.connected && !this.stopped;
+    return this.connected && !this.stopped && this.partitions.length > 0;
   }
 
-  async publish({ key, value, headers }: OutgoingMessage): Promise<PublishedMessage> {
-    if (!this.connected) {
-      throw problems.serviceUnavailable(
+  /** The topic's partition count, once known. */
+  partitionCount(): number | undefined {
+    return this.partitions.length || undefined;
+  }
+
+  async publish(message: OutgoingMessage): Promise<PublishedMessage> {
+    const [result] = await this.publishMany([message]);
+    if (!result) throw new Error('no result for the message');
+    if (!result.ok) throw result.problem;
+    return result.published;
+  }
+
+  async publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]> {
+    if (!this.isReady()) {
+      const problem = problems.serviceUnavailable(
         'Not connected to Kafka; try again shortly.',
         RETRY_AFTER_SECONDS,
       );
+      return messages.map(() => ({ ok: false, problem }));
     }
     const timestamp = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            problems.serviceUnavailable(
-              `Kafka did not acknowledge the message within ${this.options.produceTimeoutMs} ms; it may or may not have been written.`,
-              RETRY_AFTER_SECONDS,
-            ),
-          ),
-        this.options.produceTimeoutMs,
-      );
-    });
+    const deadline = AbortSignal.timeout(this.options.produceTimeoutMs);
+    const work = Promise.all(
+      messages.map((message) => this.publishOne(message, timestamp, deadline)),
+    );
+    this.inFlight.add(work);
     try {
-      const send = this.producer.send({
-        topic: this.topic,
-        acks: -1,
-        messages: [{ key: key ?? null, value, headers, timestamp: String(timestamp) }],
-      });
-      // A send that outlives its request's timeout keeps retrying; stop() waits for it.
-      this.sending.add(send);
-      void send.then(
-        () => this.sending.delete(send),
-        () => this.sending.delete(send),
-      );
-      const [metadata] = await Promise.race([send, timeout]);
-      return toPublished(this.topic, metadata, timestamp);
-    } catch (error) {
-      throw this.toProblem(error);
+      return await work;
     } finally {
-      clearTimeout(timer);
+      this.inFlight.delete(work);
     }
   }
 
-  private toProblem(error: unknown): HttpProblem {
+  private async publishOne(
+    message: OutgoingMessage,
+    timestamp: number,
+    deadline: AbortSignal,
+  ): Promise<PublishResult> {
+    const count = this.partitions.length;
+    if (message.partition !== undefined && message.partition >= count) {
+      return {
+        ok: false,
+        problem: problems.badRequest(
+          `Partition ${message.partition} does not exist: ${this.topic} has ${count} (0 to ${count - 1}).`,
+        ),
+      };
+    }
+    const partition = this.choosePartition({
+      topic: this.topic,
+      partitionMetadata: this.partitions,
+      message: { key: message.key ?? null, value: message.value, partition: message.partition },
+    });
+    const record: Record = {
+      key: message.key ?? null,
+      value: message.value,
+      headers: message.headers,
+      partition,
+      timestamp,
+    };
+    // The deadline withdraws a record still waiting in the queue (then it is certainly not
+    // written); a record already sent is answered 503 at the deadline but may still land.
+    const submitted = this.batcher.submit(record, deadline);
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      deadline.addEventListener('abort', () => resolve('timeout'), { once: true });
+    });
+    try {
+      const outcome = await Promise.race([submitted, timedOut]);
+      if (outcome === 'timeout') {
+        submitted.catch(() => undefined);
+        return { ok: false, problem: this.timeoutProblem(true) };
+      }
+      return {
+        ok: true,
+        published: {
+          topic: this.topic,
+          partition: outcome.partition,
+          offset: outcome.offset,
+          timestamp: new Date(timestamp).toISOString(),
+        },
+      };
+    } catch (error) {
+      return { ok: false, problem: this.toProblem(error, deadline) };
+    }
+  }
+
+  /** How many Kafka sends carried how many records (coalescing at work), and what waits. */
+  stats(): { sends: number; recordsSent: number; queued: number } {
+    return { sends: this.sends, recordsSent: this.recordsSent, queued: this.batcher.queued };
+  }
+
+  private async send(records: Record[]): Promise<SendOutcome[]> {
+    this.sends++;
+    this.recordsSent += records.length;
+    try {
+      const metadata = await this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: records.map(({ key, value, headers, partition, timestamp }) => ({
+          key,
+          value,
+          headers,
+          partition,
+          timestamp: String(timestamp),
+        })),
+      });
+      // A partition's records form one batch: they get consecutive offsets from its base offset.
+      const base = new Map(metadata.map((m) => [m.partition, BigInt(m.baseOffset ?? '-1')]));
+      const next = new Map<number, bigint>();
+      return records.map(({ partition }) => {
+        const offset = next.get(partition) ?? base.get(partition) ?? -1n;
+        if (offset < 0n) throw new Error(`Kafka acknowledged no offset for partition ${partition}`);
+        next.set(partition, offset + 1n);
+        return { partition, offset: offset.toString() };
+      });
+    } catch (error) {
+      // Leadership or partition count may have changed: look again before the next send.
+      void this.refreshPartitions().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private refreshPartitions(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const metadata = await this.admin.fetchTopicMetadata({ topics: [this.topic] });
+        const partitions = metadata.topics[0]?.partitions ?? [];
+        if (partitions.length > 0) {
+          this.partitions = [...partitions].sort((a, b) => a.partitionId - b.partitionId);
+        }
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private timeoutProblem(maybeWritten: boolean): HttpProblem {
+    return problems.serviceUnavailable(
+      `Kafka did not acknowledge the message within ${this.options.produceTimeoutMs} ms; ${
+        maybeWritten ? 'it may or may not have been written' : 'it was not written'
+      }.`,
+      RETRY_AFTER_SECONDS,
+    );
+  }
+
+  private toProblem(error: unknown, deadline: AbortSignal): HttpProblem {
     if (error instanceof HttpProblem) return error;
+    if (deadline.aborted && error === deadline.reason) return this.timeoutProblem(false);
+    if (error instanceof QueueFullError) {
+      return problems.serviceUnavailable(
+        'Too many messages are waiting for Kafka; try again shortly.',
+        1,
+      );
+    }
     if (isTooLarge(error)) {
       return new HttpProblem({
         status: 413,
@@ -161,21 +317,30 @@ export class KafkaMessagePublisher implements MessagePublisher {
     );
   }
 
-  /** Lets sends still retrying finish (up to `deadlineMs`), then disconnects. */
+  /** Lets sends still under way finish (up to `deadlineMs`), then disconnects. */
   async stop(deadlineMs = 10_000): Promise<void> {
     this.stopped = true;
     await this.connecting;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled(this.sending),
+      Promise.allSettled([...this.inFlight, this.batcher.idle()]),
       new Promise((resolve) => {
         timer = setTimeout(resolve, deadlineMs);
       }),
     ]);
     clearTimeout(timer);
     await this.producer.disconnect();
+    await this.admin.disconnect();
     this.connected = false;
   }
+}
+
+function recordBytes(record: Record): number {
+  let bytes = RECORD_OVERHEAD_BYTES + record.value.length + (record.key?.length ?? 0);
+  for (const [name, value] of Object.entries(record.headers)) {
+    bytes += name.length + String(value ?? '').length;
+  }
+  return bytes;
 }
 
 function isTooLarge(error: unknown): boolean {
@@ -187,18 +352,4 @@ function isTooLarge(error: unknown): boolean {
     e = (e.originalError ?? e.cause) as typeof e;
   }
   return false;
-}
-
-function toPublished(
-  topic: string,
-  metadata: RecordMetadata | undefined,
-  timestamp: number,
-): PublishedMessage {
-  if (!metadata?.baseOffset) throw new Error('Kafka acknowledged the write without an offset');
-  return {
-    topic,
-    partition: metadata.partition,
-    offset: metadata.baseOffset,
-    timestamp: new Date(timestamp).toISOString(),
-  };
 }

@@ -7,6 +7,7 @@ import type {
   MessagePublisher,
   OutgoingMessage,
   PublishedMessage,
+  PublishResult,
 } from '../../src/kafka/message-publisher';
 
 class FakePublisher implements MessagePublisher {
@@ -30,6 +31,18 @@ class FakePublisher implements MessagePublisher {
     this.calls.push(message);
     if (this.failWith !== undefined) throw this.failWith;
     return this.answer;
+  }
+
+  async publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]> {
+    return Promise.all(
+      messages.map(async (message): Promise<PublishResult> => {
+        try {
+          return { ok: true, published: await this.publish(message) };
+        } catch (problem) {
+          return { ok: false, problem: problem as never };
+        }
+      }),
+    );
   }
 }
 

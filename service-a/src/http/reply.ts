@@ -1,0 +1,28 @@
+// Answers computed as values (so an Idempotency-Key can replay them) and written in one place.
+import type { Request, Response } from 'express';
+import { fingerprintOf, idempotencyKeyOf, type IdempotencyStore, type Reply } from './idempotency';
+
+/** Runs `produce` under the request's Idempotency-Key, if any, and writes its reply. */
+export async function replyOnce(
+  req: Request,
+  res: Response,
+  store: IdempotencyStore,
+  fingerprintExtra: string,
+  produce: () => Promise<Reply>,
+): Promise<void> {
+  const key = idempotencyKeyOf(req);
+  const { reply, replayed } = key
+    ? await store.run(key, fingerprintOf(req, rawBody(req), fingerprintExtra), produce)
+    : { reply: await produce(), replayed: false };
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  res.status(reply.status).type(reply.contentType).send(reply.body);
+}
+
+function rawBody(req: Request): Buffer | undefined {
+  return Buffer.isBuffer(req.body) ? req.body : undefined;
+}
+
+export function jsonReply(status: number, body: unknown, contentType = 'application/json'): Reply {
+  return { status, contentType, body: JSON.stringify(body) };
+}
