@@ -65,7 +65,7 @@ export interface KafkaMessagePublisherOptions {
   logger: Logger;
 }
 
-interface Record {
+interface QueuedRecord {
   key: string | Buffer | null;
   value: Buffer;
   headers: IHeaders;
@@ -83,7 +83,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
   readonly topic: string;
   private readonly producer: Producer;
   private readonly admin: Admin;
-  private readonly batcher: ProduceBatcher<Record>;
+  private readonly batcher: ProduceBatcher<QueuedRecord>;
   private readonly choosePartition = Partitioners.DefaultPartitioner();
   private partitions: PartitionMetadata[] = [];
   private refreshing: Promise<void> | undefined;
@@ -113,7 +113,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
     this.producer.on(this.producer.events.DISCONNECT, () => {
       this.connected = false;
     });
-    this.batcher = new ProduceBatcher<Record>({
+    this.batcher = new ProduceBatcher<QueuedRecord>({
       ...options.tuning,
       send: (records) => this.send(records),
       sizeOf: recordBytes,
@@ -200,7 +200,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
       partitionMetadata: this.partitions,
       message: { key: message.key ?? null, value: message.value, partition: message.partition },
     });
-    const record: Record = {
+    const record: QueuedRecord = {
       key: message.key ?? null,
       value: message.value,
       headers: message.headers,
@@ -238,7 +238,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
     return { sends: this.sends, recordsSent: this.recordsSent, queued: this.batcher.queued };
   }
 
-  private async send(records: Record[]): Promise<SendOutcome[]> {
+  private async send(records: QueuedRecord[]): Promise<SendOutcome[]> {
     this.sends++;
     this.recordsSent += records.length;
     try {
@@ -335,7 +335,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
   }
 }
 
-function recordBytes(record: Record): number {
+function recordBytes(record: QueuedRecord): number {
   let bytes = RECORD_OVERHEAD_BYTES + record.value.length + (record.key?.length ?? 0);
   for (const [name, value] of Object.entries(record.headers)) {
     bytes += name.length + String(value ?? '').length;
