@@ -25,7 +25,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**/*.ts', 'tools/**/*.ts', '**/*.js', '**/*.mjs'],
+    files: ['**/test/**/*.ts', 'tools/**/*.ts', 'bench/**/*.ts', '**/*.js', '**/*.mjs'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -1,6 +1,7 @@
 // Writes records to Kafka and reports where they landed, only after the broker acknowledged them
 // (acks=all, idempotent producer). Concurrent requests share Kafka sends through a ProduceBatcher.
 // The HTTP layer sees the MessagePublisher interface, never KafkaJS.
+import { setMaxListeners } from 'node:events';
 import {
   Partitioners,
   type Admin,
@@ -170,8 +171,13 @@ export class KafkaMessagePublisher implements MessagePublisher {
     }
     const timestamp = Date.now();
     const deadline = AbortSignal.timeout(this.options.produceTimeoutMs);
+    // Each queued record listens on the deadline until it is sent: one listener per message.
+    setMaxListeners(messages.length + 10, deadline);
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      deadline.addEventListener('abort', () => resolve('timeout'), { once: true });
+    });
     const work = Promise.all(
-      messages.map((message) => this.publishOne(message, timestamp, deadline)),
+      messages.map((message) => this.publishOne(message, timestamp, deadline, timedOut)),
     );
     this.inFlight.add(work);
     try {
@@ -185,6 +191,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
     message: OutgoingMessage,
     timestamp: number,
     deadline: AbortSignal,
+    timedOut: Promise<'timeout'>,
   ): Promise<PublishResult> {
     const count = this.partitions.length;
     if (message.partition !== undefined && message.partition >= count) {
@@ -210,9 +217,6 @@ export class KafkaMessagePublisher implements MessagePublisher {
     // The deadline withdraws a record still waiting in the queue (then it is certainly not
     // written); a record already sent is answered 503 at the deadline but may still land.
     const submitted = this.batcher.submit(record, deadline);
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      deadline.addEventListener('abort', () => resolve('timeout'), { once: true });
-    });
     try {
       const outcome = await Promise.race([submitted, timedOut]);
       if (outcome === 'timeout') {

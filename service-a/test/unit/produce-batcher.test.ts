@@ -263,7 +263,14 @@ describe('failures', () => {
     const d = batcher.submit('d');
     await fake.ack(0);
     await fake.fail(1, tooLarge);
+    // One record at a time: the next is sent only once the previous one is answered.
+    await fake.call(2);
+    await drainMicrotasks();
+    expect(fake.calls).toHaveLength(3);
     await fake.ack(2, 0, 20);
+    await fake.call(3);
+    await drainMicrotasks();
+    expect(fake.calls).toHaveLength(4);
     await fake.fail(3, tooLarge);
     await fake.ack(4, 0, 21);
 
@@ -376,6 +383,18 @@ describe('idle()', () => {
   it('resolves at once when nothing is queued or being sent', async () => {
     const { batcher } = makeBatcher();
     await expect(batcher.idle()).resolves.toBeUndefined();
+  });
+
+  it('waits for a send in flight even when nothing is queued', async () => {
+    const { fake, batcher } = makeBatcher();
+    void batcher.submit('a');
+    expect(batcher.queued).toBe(0);
+    const idle = track(batcher.idle());
+    await drainMicrotasks();
+    expect(idle.settled()).toBe(false);
+    await fake.ack(0);
+    await drainMicrotasks();
+    expect(idle.settled()).toBe(true);
   });
 
   it('resolves only once the in-flight send and everything queued behind it are done', async () => {

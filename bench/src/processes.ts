@@ -1,0 +1,71 @@
+// The services under test, run as their production builds in child processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { findFreePort, repoRoot } from '@kafka-http/local-kafka';
+
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  /** The body of GET /health/ready. */
+  readiness(): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  name: 'service-a' | 'service-b',
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, [path.join(repoRoot(__dirname), name, 'dist', 'main.js')], {
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const service: ServiceProcess = {
+    url,
+    child,
+    async readiness() {
+      const res = await fetch(`${url}/health/ready`);
+      return (await res.json()) as Record<string, unknown>;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  await until(`${name} ready`, async () => {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    return (await fetch(`${url}/health/ready`).catch(() => undefined))?.ok ?? false;
+  });
+  return service;
+}
+
+/** Polls a condition with a deadline. */
+export async function until(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Resident set size of a process in MB (Linux /proc), or undefined elsewhere. */
+export function residentMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,544 @@
+// The produce routes in-process: record key and headers from request headers, Idempotency-Key,
+// POST /api/messages/batch and the benchmark's no-op route, with a fake publisher instead of Kafka.
+import request from 'supertest';
+import type { Response } from 'supertest';
+import { createLogger, HttpProblem, problems } from '@kafka-http/common';
+import { createApp, type AppDeps } from '../../src/app';
+import type {
+  MessagePublisher,
+  OutgoingMessage,
+  PublishedMessage,
+  PublishResult,
+} from '../../src/kafka/message-publisher';
+
+const TIMESTAMP = '2025-01-02T03:04:05.678Z';
+
+/** Records every message it is given; answers consecutive offsets; fails the messages it is told to. */
+class FakePublisher implements MessagePublisher {
+  readonly topic = 'message-topic';
+  /** Every message of publish() and publishMany(), in order. */
+  readonly messages: OutgoingMessage[] = [];
+  /** One entry per publishMany() call. */
+  readonly manyCalls: OutgoingMessage[][] = [];
+  publishCalls = 0;
+  /** When set, publish() rejects with it. */
+  failWith: unknown;
+  /** A problem for the messages publishMany() should fail, undefined for the others. */
+  failMessage: (message: OutgoingMessage) => HttpProblem | undefined = () => undefined;
+  private nextOffset = 0;
+
+  isReady(): boolean {
+    return true;
+  }
+
+  private land(message: OutgoingMessage): PublishedMessage {
+    return {
+      topic: this.topic,
+      partition: message.partition ?? 0,
+      offset: String(this.nextOffset++),
+      timestamp: TIMESTAMP,
+    };
+  }
+
+  async publish(message: OutgoingMessage): Promise<PublishedMessage> {
+    this.publishCalls++;
+    this.messages.push(message);
+    if (this.failWith !== undefined) throw this.failWith;
+    return this.land(message);
+  }
+
+  async publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]> {
+    this.manyCalls.push([...messages]);
+    this.messages.push(...messages);
+    return messages.map((message): PublishResult => {
+      const problem = this.failMessage(message);
+      return problem ? { ok: false, problem } : { ok: true, published: this.land(message) };
+    });
+  }
+}
+
+const MAX_MESSAGE_BYTES = 1024;
+
+function setup(deps: Partial<Omit<AppDeps, 'publisher' | 'logger'>> = {}) {
+  const publisher = new FakePublisher();
+  const app = createApp({
+    publisher,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    logger: createLogger({ name: 'service-a-test', level: 'silent' }),
+    ...deps,
+  });
+  return { publisher, app };
+}
+
+/** Every error answer is an RFC 9457 problem with at least type, title and status. */
+function expectProblem(res: Response, status: number): Record<string, unknown> {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = JSON.parse(res.text) as Record<string, unknown>;
+  expect(body).toEqual(
+    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status }),
+  );
+  return body;
+}
+
+function text(message: OutgoingMessage | undefined): string | undefined {
+  return message?.value.toString('utf8');
+}
+
+type App = ReturnType<typeof setup>['app'];
+
+function postMessage(app: App, body = '"hi"') {
+  return request(app).post('/api/messages').set('Content-Type', 'application/json').send(body);
+}
+
+function postBatch(app: App, body: unknown) {
+  return request(app)
+    .post('/api/messages/batch')
+    .set('Content-Type', 'application/json')
+    .send(JSON.stringify(body));
+}
+
+interface BatchResult {
+  topic?: string;
+  partition?: number;
+  offset?: string;
+  error?: { status: number; title: string; detail?: string };
+}
+
+function resultsOf(res: Response): BatchResult[] {
+  return (JSON.parse(res.text) as { results: BatchResult[] }).results;
+}
+
+describe('POST /api/messages: record key and headers', () => {
+  it('takes the record key from the Kafka-Key header', async () => {
+    const { app, publisher } = setup();
+    const res = await postMessage(app).set('Kafka-Key', 'user-7');
+    expect(res.status).toBe(200);
+    expect(publisher.messages).toHaveLength(1);
+    expect(publisher.messages[0]?.key).toBe('user-7');
+  });
+
+  it('accepts the same key given both as ?key= and Kafka-Key', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages?key=same')
+      .set('Content-Type', 'application/json')
+      .set('Kafka-Key', 'same')
+      .send('"hi"');
+    expect(res.status).toBe(200);
+    expect(publisher.messages[0]?.key).toBe('same');
+  });
+
+  it('refuses ?key=a with Kafka-Key: b with 400, before publishing', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages?key=a')
+      .set('Content-Type', 'application/json')
+      .set('Kafka-Key', 'b')
+      .send('"hi"');
+    expectProblem(res, 400);
+    expect(publisher.messages).toHaveLength(0);
+  });
+
+  it('turns Kafka-Header-Trace-Id: abc into the record header trace-id: abc', async () => {
+    const { app, publisher } = setup();
+    const res = await postMessage(app).set('Kafka-Header-Trace-Id', 'abc');
+    expect(res.status).toBe(200);
+    expect(publisher.messages[0]?.headers).toEqual({
+      'trace-id': 'abc',
+      'content-type': 'text/plain; charset=utf-8',
+    });
+  });
+
+  it('refuses Kafka-Header-Content-Type with 400, before publishing', async () => {
+    const { app, publisher } = setup();
+    const res = await postMessage(app).set('Kafka-Header-Content-Type', 'text/html');
+    expectProblem(res, 400);
+    expect(publisher.messages).toHaveLength(0);
+  });
+});
+
+describe('POST /api/messages with an Idempotency-Key', () => {
+  it('publishes once and answers a repeat identically, marked Idempotent-Replayed', async () => {
+    const { app, publisher } = setup();
+    const first = await postMessage(app, '{"n":1}').set('Idempotency-Key', 'order-1');
+    const second = await postMessage(app, '{"n":1}').set('Idempotency-Key', 'order-1');
+    expect(first.status).toBe(200);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(publisher.publishCalls).toBe(1);
+    expect(second.status).toBe(200);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.headers['content-type']).toBe(first.headers['content-type']);
+    expect(second.text).toBe(first.text);
+    expect(JSON.parse(second.text)).toEqual({
+      topic: 'message-topic',
+      partition: 0,
+      offset: '0',
+      timestamp: TIMESTAMP,
+    });
+  });
+
+  it('publishes again for the same body under another key', async () => {
+    const { app, publisher } = setup();
+    await postMessage(app).set('Idempotency-Key', 'k1');
+    const res = await postMessage(app).set('Idempotency-Key', 'k2');
+    expect(res.status).toBe(200);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    expect(publisher.publishCalls).toBe(2);
+    expect((res.body as PublishedMessage).offset).toBe('1');
+  });
+
+  it('answers 422 problem+json for the same key with a different body', async () => {
+    const { app, publisher } = setup();
+    await postMessage(app, '"one"').set('Idempotency-Key', 'k1');
+    const res = await postMessage(app, '"two"').set('Idempotency-Key', 'k1');
+    expectProblem(res, 422);
+    expect(publisher.publishCalls).toBe(1);
+  });
+
+  it('answers 422 for the same key and body with a different record key', async () => {
+    const { app, publisher } = setup();
+    await postMessage(app).set('Idempotency-Key', 'k1').set('Kafka-Key', 'a');
+    const res = await postMessage(app).set('Idempotency-Key', 'k1').set('Kafka-Key', 'b');
+    expectProblem(res, 422);
+    expect(publisher.publishCalls).toBe(1);
+  });
+
+  it('does not remember a failed attempt: the retry publishes', async () => {
+    const { app, publisher } = setup();
+    publisher.failWith = problems.serviceUnavailable('Not connected to Kafka.', 5);
+    const failed = await postMessage(app).set('Idempotency-Key', 'k1');
+    expectProblem(failed, 503);
+    expect(failed.headers['retry-after']).toBe('5');
+
+    publisher.failWith = undefined;
+    const retry = await postMessage(app).set('Idempotency-Key', 'k1');
+    expect(retry.status).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(publisher.publishCalls).toBe(2);
+  });
+
+  it.each([
+    ['a space', 'has space'],
+    ['more than 255 characters', 'k'.repeat(256)],
+  ])('refuses an Idempotency-Key with %s with 400, before publishing', async (_what, key) => {
+    const { app, publisher } = setup();
+    const res = await postMessage(app).set('Idempotency-Key', key);
+    expectProblem(res, 400);
+    expect(publisher.publishCalls).toBe(0);
+  });
+});
+
+describe('POST /api/messages/batch', () => {
+  it('writes every message and answers 200 with their results in order', async () => {
+    const { app, publisher } = setup();
+    const res = await postBatch(app, {
+      messages: [{ value: 'Hello, Kafka!' }, { value: { greeting: 'Hello', n: [1, true, null] } }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual({
+      results: [
+        { topic: 'message-topic', partition: 0, offset: '0', timestamp: TIMESTAMP },
+        { topic: 'message-topic', partition: 0, offset: '1', timestamp: TIMESTAMP },
+      ],
+    });
+    expect(publisher.manyCalls).toHaveLength(1);
+    const [textMessage, jsonMessage] = publisher.manyCalls[0] ?? [];
+    expect(text(textMessage)).toBe('Hello, Kafka!');
+    expect(textMessage?.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8' });
+    expect(text(jsonMessage)).toBe('{"greeting":"Hello","n":[1,true,null]}');
+    expect(jsonMessage?.headers).toEqual({ 'content-type': 'application/json' });
+  });
+
+  it('stores non-string JSON values (number, null, boolean) as JSON', async () => {
+    const { app, publisher } = setup();
+    const res = await postBatch(app, {
+      messages: [{ value: 42 }, { value: null }, { value: false }],
+    });
+    expect(res.status).toBe(200);
+    expect(publisher.messages.map(text)).toEqual(['42', 'null', 'false']);
+    for (const message of publisher.messages) {
+      expect(message.headers).toEqual({ 'content-type': 'application/json' });
+    }
+  });
+
+  it('passes key, headers and partition through to the publisher', async () => {
+    const { app, publisher } = setup();
+    const res = await postBatch(app, {
+      messages: [
+        {
+          value: 'a',
+          key: 'user-42',
+          headers: { source: 'docs', 'trace-id': 'abc' },
+          partition: 2,
+        },
+        { value: 'b' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const [first, second] = publisher.messages;
+    expect(first?.key).toBe('user-42');
+    expect(first?.partition).toBe(2);
+    expect(first?.headers).toEqual({
+      source: 'docs',
+      'trace-id': 'abc',
+      'content-type': 'text/plain; charset=utf-8',
+    });
+    expect(second?.key).toBeUndefined();
+    expect(second?.partition).toBeUndefined();
+    expect(resultsOf(res)[0]?.partition).toBe(2);
+  });
+
+  it('fails only a value over maxMessageBytes (413) and answers 207, writing the others', async () => {
+    const { app, publisher } = setup();
+    const res = await postBatch(app, {
+      messages: [
+        { value: 'first' },
+        { value: 'x'.repeat(MAX_MESSAGE_BYTES + 1) },
+        { value: 'x'.repeat(MAX_MESSAGE_BYTES) },
+      ],
+    });
+    expect(res.status).toBe(207);
+    const results = resultsOf(res);
+    expect(results).toHaveLength(3);
+    expect(results[0]).toEqual(expect.objectContaining({ offset: '0' }));
+    expect(results[1]?.error?.status).toBe(413);
+    expect(results[1]).not.toHaveProperty('offset');
+    expect(results[2]).toEqual(expect.objectContaining({ offset: '1' }));
+    expect(publisher.messages.map((m) => m.value.length)).toEqual([5, MAX_MESSAGE_BYTES]);
+  });
+
+  it.each(['content-type', 'Content-Type'])(
+    'fails only an item with a %s header (400)',
+    async (name) => {
+      const { app, publisher } = setup();
+      const res = await postBatch(app, {
+        messages: [{ value: 'ok' }, { value: 'bad', headers: { [name]: 'text/html' } }],
+      });
+      expect(res.status).toBe(207);
+      const results = resultsOf(res);
+      expect(results[0]?.offset).toBe('0');
+      expect(results[1]?.error?.status).toBe(400);
+      expect(publisher.messages.map(text)).toEqual(['ok']);
+    },
+  );
+
+  it('reports per-message publisher failures in place', async () => {
+    const { app, publisher } = setup();
+    publisher.failMessage = (m) =>
+      text(m) === 'b' ? problems.serviceUnavailable('Kafka could not take it.', 5) : undefined;
+    const res = await postBatch(app, {
+      messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }],
+    });
+    expect(res.status).toBe(207);
+    const results = resultsOf(res);
+    expect(results.map((r) => r.offset)).toEqual(['0', undefined, '1']);
+    expect(results[1]?.error).toEqual({
+      status: 503,
+      title: 'Service Unavailable',
+      detail: 'Kafka could not take it.',
+    });
+  });
+
+  it('answers 503 problem+json with Retry-After and the results when every message failed with 503', async () => {
+    const { app, publisher } = setup();
+    publisher.failMessage = () => problems.serviceUnavailable('Not connected to Kafka.', 5);
+    const res = await postBatch(app, { messages: [{ value: 'a' }, { value: 'b' }] });
+    const body = expectProblem(res, 503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(body.detail).toMatch(/Not connected to Kafka\./);
+    expect(body.results).toEqual([
+      { error: expect.objectContaining({ status: 503 }) },
+      { error: expect.objectContaining({ status: 503 }) },
+    ]);
+  });
+
+  it('answers 207 when every message failed but with different statuses', async () => {
+    const { app, publisher } = setup();
+    publisher.failMessage = () => problems.serviceUnavailable('Not connected to Kafka.', 5);
+    const res = await postBatch(app, {
+      messages: [{ value: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }, { value: 'b' }],
+    });
+    expect(res.status).toBe(207);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['retry-after']).toBeUndefined();
+    expect(resultsOf(res).map((r) => r.error?.status)).toEqual([413, 503]);
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages/batch')
+      .set('Content-Type', 'text/plain')
+      .send('{"messages":[{"value":"a"}]}');
+    expectProblem(res, 415);
+    expect(publisher.manyCalls).toHaveLength(0);
+  });
+
+  it('answers 400 for malformed JSON', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages/batch')
+      .set('Content-Type', 'application/json')
+      .send('{"messages":[');
+    expectProblem(res, 400);
+    expect(publisher.manyCalls).toHaveLength(0);
+  });
+
+  it.each([
+    ['an empty object', {}],
+    ['no messages', { messages: [] }],
+    ['more messages than the limit', { messages: [1, 2, 3, 4].map((n) => ({ value: n })) }],
+    ['an unknown member on an item', { messages: [{ value: 1, colour: 'red' }] }],
+    ['an unknown top-level member', { messages: [{ value: 1 }], extra: true }],
+    ['an item without a value', { messages: [{ key: 'k' }] }],
+    ['an empty key', { messages: [{ value: 1, key: '' }] }],
+    ['a negative partition', { messages: [{ value: 1, partition: -1 }] }],
+    ['a non-string header value', { messages: [{ value: 1, headers: { n: 1 } }] }],
+  ])('answers 400 for %s, before publishing', async (_what, body) => {
+    const { app, publisher } = setup({ batch: { maxMessages: 3 } });
+    const res = await postBatch(app, body);
+    expectProblem(res, 400);
+    expect(publisher.manyCalls).toHaveLength(0);
+  });
+
+  it('accepts exactly the configured maximum of messages', async () => {
+    const { app, publisher } = setup({ batch: { maxMessages: 3 } });
+    const res = await postBatch(app, { messages: [1, 2, 3].map((n) => ({ value: n })) });
+    expect(res.status).toBe(200);
+    expect(publisher.messages.map(text)).toEqual(['1', '2', '3']);
+  });
+
+  it('answers 406 for Accept: text/plain, before publishing', async () => {
+    const { app, publisher } = setup();
+    const res = await postBatch(app, { messages: [{ value: 'a' }] }).set('Accept', 'text/plain');
+    expectProblem(res, 406);
+    expect(publisher.manyCalls).toHaveLength(0);
+  });
+
+  it('answers GET with 405 and Allow: POST', async () => {
+    const { app } = setup();
+    const res = await request(app).get('/api/messages/batch');
+    expectProblem(res, 405);
+    expect(res.headers.allow).toBe('POST');
+  });
+
+  it('honours an Idempotency-Key: one publish, an identical replayed answer, 422 for another body', async () => {
+    const { app, publisher } = setup();
+    const body = { messages: [{ value: 'a' }, { value: 'b' }] };
+    const first = await postBatch(app, body).set('Idempotency-Key', 'batch-1');
+    const second = await postBatch(app, body).set('Idempotency-Key', 'batch-1');
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(publisher.manyCalls).toHaveLength(1);
+    expect(second.text).toBe(first.text);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+
+    const other = await postBatch(app, { messages: [{ value: 'c' }] }).set(
+      'Idempotency-Key',
+      'batch-1',
+    );
+    expectProblem(other, 422);
+    expect(publisher.manyCalls).toHaveLength(1);
+  });
+
+  it('does not remember a batch that failed as a whole: the retry publishes', async () => {
+    const { app, publisher } = setup();
+    const body = { messages: [{ value: 'a' }] };
+    publisher.failMessage = () => problems.serviceUnavailable('Not connected to Kafka.', 5);
+    expectProblem(await postBatch(app, body).set('Idempotency-Key', 'batch-2'), 503);
+    publisher.failMessage = () => undefined;
+    const retry = await postBatch(app, body).set('Idempotency-Key', 'batch-2');
+    expect(retry.status).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(publisher.manyCalls).toHaveLength(2);
+  });
+
+  // Suspected bug: the batch route stores non-string values as JSON.stringify(JSON.parse(body)),
+  // so integers beyond double precision are silently changed, while POST /api/messages keeps the
+  // client's JSON text exactly (compactJson) and the file says values follow the single POST's rule.
+  it.failing(
+    'keeps a number beyond double precision exactly, like POST /api/messages',
+    async () => {
+      const { app, publisher } = setup();
+      const res = await request(app)
+        .post('/api/messages/batch')
+        .set('Content-Type', 'application/json')
+        .send('{"messages":[{"value":{"n":12345678901234567890}}]}');
+      expect(res.status).toBe(200);
+      expect(text(publisher.messages[0])).toBe('{"n":12345678901234567890}');
+    },
+  );
+
+  // Suspected bug: a string value holding an unpaired surrogate ("\ud800") is written with U+FFFD
+  // in its place, while POST /api/messages refuses the same value with 400.
+  it.failing(
+    'refuses a string value with an unpaired surrogate instead of altering it',
+    async () => {
+      const { app, publisher } = setup();
+      const res = await request(app)
+        .post('/api/messages/batch')
+        .set('Content-Type', 'application/json')
+        .send('{"messages":[{"value":"ok"},{"value":"bad \\ud800"}]}');
+      expect(resultsOf(res)[1]?.error?.status).toBe(400);
+      expect(publisher.messages.map(text)).toEqual(['ok']);
+    },
+  );
+});
+
+describe('POST /api/bench/noop', () => {
+  it('is absent by default', async () => {
+    const { app } = setup();
+    expect((await postMessage(app)).status).toBe(200); // the real route is there
+    const noop = await request(app)
+      .post('/api/bench/noop')
+      .set('Content-Type', 'application/json')
+      .send('"hi"');
+    expectProblem(noop, 404);
+  });
+
+  it('answers 200 JSON without publishing when enabled', async () => {
+    const { app, publisher } = setup({ benchNoopRoute: true });
+    const res = await request(app)
+      .post('/api/bench/noop?key=k')
+      .set('Content-Type', 'application/json')
+      .set('Kafka-Header-Trace-Id', 'abc')
+      .send('"Hello, Kafka!"');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual({
+      topic: 'message-topic',
+      partition: 0,
+      offset: String('Hello, Kafka!'.length),
+      timestamp: expect.any(String),
+    });
+    expect(publisher.publishCalls).toBe(0);
+    expect(publisher.messages).toHaveLength(0);
+  });
+
+  it.each([
+    ['an unsupported Content-Type', 'application/xml', '<a/>', 415],
+    ['malformed JSON', 'application/json', '{"a":', 400],
+    ['an empty body', 'application/json', '', 400],
+  ])('refuses %s like the real route', async (_what, contentType, body, status) => {
+    const { app, publisher } = setup({ benchNoopRoute: true });
+    const res = await request(app)
+      .post('/api/bench/noop')
+      .set('Content-Type', contentType)
+      .send(body);
+    expectProblem(res, status);
+    expect(publisher.publishCalls).toBe(0);
+  });
+
+  it('refuses Kafka-Header-Content-Type with 400 like the real route', async () => {
+    const { app } = setup({ benchNoopRoute: true });
+    const res = await request(app)
+      .post('/api/bench/noop')
+      .set('Content-Type', 'application/json')
+      .set('Kafka-Header-Content-Type', 'text/html')
+      .send('"hi"');
+    expectProblem(res, 400);
+  });
+});
