@@ -18,7 +18,12 @@ export async function startService(
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
   const port = await findFreePort();
-  const child = spawn(process.execPath, [path.join(repoRoot(__dirname), name, 'dist', 'main.js')], {
+  // BENCH_PROFILE=<folder> writes a CPU profile of each service there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`]
+    : [];
+  const main = path.join(repoRoot(__dirname), name, 'dist', 'main.js');
+  const child = spawn(process.execPath, [...profile, main], {
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

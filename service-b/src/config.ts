@@ -29,7 +29,7 @@ export const serviceBSettings = {
    */
   KAFKA_FETCH_MAX_WAIT_MS: integer(100, { min: 10, max: 10_000 }),
   /** Most messages held in memory (waiting, being sent, or delivered but not yet committed). */
-  BUFFER_MAX_MESSAGES: integer(1000, { min: 1, max: 1_000_000 }),
+  BUFFER_MAX_MESSAGES: integer(10_000, { min: 1, max: 1_000_000 }),
   /** Most bytes of message data held in memory. */
   BUFFER_MAX_BYTES: integer(16 * MIB, { min: 1024, max: 1024 * MIB }),
   /** How long GET /api/messages waits for a message when the request does not say. */

@@ -6,6 +6,7 @@ import type { IHeaders } from 'kafkajs';
 import {
   CONTENT_TYPE_HEADER,
   JSON_CONTENT_TYPE,
+  LONE_SURROGATE,
   TEXT_CONTENT_TYPE,
 } from '../messages/message-codec';
 import type { MessagePublisher, OutgoingMessage, PublishResult } from '../kafka/message-publisher';
@@ -73,6 +74,9 @@ function toOutgoing(item: BatchItem, maxMessageBytes: number): OutgoingMessage |
     return problems.badRequest('The content-type record header is set by service-a.');
   }
   const isText = typeof item.value === 'string';
+  if (isText && LONE_SURROGATE.test(item.value as string)) {
+    return problems.badRequest('The string holds an unpaired surrogate, which is not text.');
+  }
   const value = Buffer.from(isText ? (item.value as string) : JSON.stringify(item.value), 'utf8');
   if (value.length > maxMessageBytes) {
     return new HttpProblem({

@@ -120,7 +120,12 @@ export class ProduceBatcher<R> {
   private flush(): void {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
-    if (this.sending || this.queue.length === 0) return;
+    if (this.sending) return;
+    if (this.queue.length === 0) {
+      // Every lingering record was withdrawn: nothing is left to wait for.
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+      return;
+    }
     const batch = this.takeBatch();
     this.sending = true;
     void this.sendBatch(batch).finally(() => {

@@ -44,7 +44,8 @@ function decodeUtf8(body: Buffer): string {
 }
 
 // A UTF-16 surrogate without its partner cannot be written as UTF-8 (JSON allows "\ud800").
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Removes the insignificant whitespace of valid JSON text without re-serialising it, so numbers

@@ -439,7 +439,7 @@ describe('idle()', () => {
   // the linger timer's flush() finds an empty queue and returns without waking idle() waiters, so
   // idle() hangs until some later send completes (KafkaMessagePublisher.stop() then waits its
   // whole deadline).
-  it.failing('resolves once the only lingering record is withdrawn by its signal', async () => {
+  it('resolves once the only lingering record is withdrawn by its signal', async () => {
     jest.useFakeTimers();
     const { fake, batcher } = makeBatcher({ lingerMs: 100 });
     const controller = new AbortController();

@@ -36,7 +36,7 @@ export interface DeliveryBufferOptions {
 interface PartitionState {
   readonly tracker: PartitionTracker;
   /** Messages waiting for a client, ascending by offset. */
-  readonly queue: BufferedMessage[];
+  readonly queue: MessageQueue;
 }
 
 interface Waiter {
@@ -61,6 +61,8 @@ export class DeliveryBuffer {
   private staleLeases = 0;
   private bytes = 0;
   private lastServed = -1;
+  /** Partition ids in ascending order, for round robin. */
+  private partitionOrder: number[] = [];
   private wasFull = false;
   private closed = false;
 
@@ -174,7 +176,8 @@ export class DeliveryBuffer {
     for (const [partition, state] of this.partitions) {
       if (keep.has(partition)) continue;
       this.partitions.delete(partition);
-      for (const message of state.queue) this.bytes -= messageBytes(message);
+      this.partitionOrder = this.partitionOrder.filter((id) => id !== partition);
+      for (const message of state.queue.items()) this.bytes -= messageBytes(message);
       this.queuedCount -= state.queue.length;
       // Leased messages of this partition stay in memory until their response ends.
       this.staleLeases += this.leasesOf(state);
@@ -212,8 +215,9 @@ export class DeliveryBuffer {
   private stateOf(partition: number): PartitionState {
     let state = this.partitions.get(partition);
     if (!state) {
-      state = { tracker: new PartitionTracker(), queue: [] };
+      state = { tracker: new PartitionTracker(), queue: new MessageQueue() };
       this.partitions.set(partition, state);
+      this.partitionOrder = [...this.partitions.keys()].sort((a, b) => a - b);
     }
     return state;
   }
@@ -221,7 +225,7 @@ export class DeliveryBuffer {
   private takeNow(): Lease | undefined {
     if (this.queuedCount === 0) return undefined;
     // Round robin over partitions, starting after the one served last, so none starves.
-    const ids = [...this.partitions.keys()].sort((a, b) => a - b);
+    const ids = this.partitionOrder;
     const start = ids.findIndex((id) => id > this.lastServed);
     for (let i = 0; i < ids.length; i++) {
       const partition = ids[(Math.max(start, 0) + i) % ids.length] as number;
@@ -274,7 +278,7 @@ export class DeliveryBuffer {
           waiter.resolve(this.lease(state, message));
           return;
         }
-        insertInOrder(state.queue, message);
+        state.queue.insertInOrder(message);
         this.queuedCount++;
       },
     };
@@ -288,9 +292,50 @@ export class DeliveryBuffer {
   }
 }
 
-function insertInOrder(queue: BufferedMessage[], message: BufferedMessage): void {
-  const offset = BigInt(message.offset);
-  let index = 0;
-  while (index < queue.length && BigInt((queue[index] as BufferedMessage).offset) < offset) index++;
-  queue.splice(index, 0, message);
+/** A FIFO of one partition's waiting messages, ascending by offset; shift() is O(1). */
+class MessageQueue {
+  private list: BufferedMessage[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.list.length - this.head;
+  }
+
+  push(message: BufferedMessage): void {
+    this.list.push(message);
+  }
+
+  shift(): BufferedMessage | undefined {
+    if (this.head >= this.list.length) return undefined;
+    const message = this.list[this.head];
+    this.list[this.head] = undefined as unknown as BufferedMessage; // let it be collected
+    this.head++;
+    if (this.head >= 1024 && this.head * 2 >= this.list.length) {
+      this.list = this.list.slice(this.head);
+      this.head = 0;
+    }
+    return message;
+  }
+
+  /** Puts a message back where its offset belongs (a message given back is usually first). */
+  insertInOrder(message: BufferedMessage): void {
+    const offset = BigInt(message.offset);
+    let index = this.head;
+    while (
+      index < this.list.length &&
+      BigInt((this.list[index] as BufferedMessage).offset) < offset
+    ) {
+      index++;
+    }
+    if (index === this.head && this.head > 0) {
+      this.head--;
+      this.list[this.head] = message;
+      return;
+    }
+    this.list.splice(index, 0, message);
+  }
+
+  items(): BufferedMessage[] {
+    return this.list.slice(this.head);
+  }
 }

@@ -12,7 +12,7 @@
 //   so a commit only counts once KafkaJS reports it with a COMMIT_OFFSETS event.
 // - A crash KafkaJS will not restart from is fatal for the process (a supervisor restarts it),
 //   never a live process with a dead consumer.
-import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { ensureTopic, retryUntilStopped, type Logger, type TopicSpec } from '@kafka-http/common';
 import type { DeliveryBuffer } from '../delivery/delivery-buffer';
 import { StallWatchdog } from './stall-watchdog';
@@ -148,7 +148,10 @@ export class KafkaMessageSource {
         await this.consumer.subscribe({ topics: [this.topicName], fromBeginning: true });
         await this.consumer.run({
           autoCommit: false,
-          eachMessage: (payload) => this.receive(payload),
+          // Offsets are resolved one by one as records enter the buffer, so a batch cut short by
+          // a full buffer resumes, after the pause, exactly where it stopped.
+          eachBatchAutoResolve: false,
+          eachBatch: (payload) => this.receive(payload),
         });
         this.watchdog.arm();
         logger.info({ topic: this.topicName, groupId: this.options.groupId }, 'consumer running');
@@ -161,22 +164,40 @@ export class KafkaMessageSource {
     );
   }
 
-  // Never waits on HTTP: offering to the buffer is synchronous.
-  private async receive({ topic, partition, message }: EachMessagePayload): Promise<void> {
-    this.options.buffer.offer({
-      topic,
-      partition,
-      offset: message.offset,
-      key: message.key,
-      value: message.value,
-      headers: message.headers ?? {},
-      timestamp: message.timestamp,
-    });
-    if (!this.paused && this.options.buffer.isFull()) {
-      this.paused = true;
-      this.consumer.pause([{ topic: this.topicName }]);
-      this.options.logger.debug(this.options.buffer.stats(), 'buffer full: consumer paused');
+  // Never waits on HTTP: offering to the buffer is synchronous, a whole batch at a time.
+  private async receive({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      this.options.buffer.offer({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers: message.headers ?? {},
+        timestamp: message.timestamp,
+      });
+      resolveOffset(message.offset);
+      if (this.options.buffer.isFull()) {
+        this.pause();
+        break;
+      }
     }
+    await heartbeat();
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.consumer.pause([{ topic: this.topicName }]);
+    this.options.logger.debug(this.options.buffer.stats(), 'buffer full: consumer paused');
   }
 
   /** The buffer has room again (called by the buffer's onSpaceAvailable). */
