@@ -1,7 +1,6 @@
 // Writes records to Kafka and reports where they landed, only after the broker acknowledged them
 // (acks=all, idempotent producer). Concurrent requests share Kafka sends through a ProduceBatcher.
 // The HTTP layer sees the MessagePublisher interface, never KafkaJS.
-import { setMaxListeners } from 'node:events';
 import {
   Partitioners,
   type Admin,
@@ -103,14 +102,15 @@ export class KafkaMessagePublisher implements MessagePublisher {
       // Idempotence in KafkaJS allows one request in flight per broker; it keeps order on retry.
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Partitions are chosen before the send (to know each record's offset), the same way.
+      createPartitioner: Partitioners.DefaultPartitioner,
       // Bounded retries (KafkaJS warns about this for idempotent producers): during an outage a
       // send gives up within seconds instead of holding its messages in memory indefinitely. The
       // callers have had their 503 by then; nothing acknowledged is affected.
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
-    this.producer.on(this.producer.events.CONNECT, () => {
-      this.connected = true;
-    });
+    // Not the CONNECT event: KafkaJS emits it before the idempotent producer has its producer id,
+    // and a send in that window fails after writing (KafkaJS then releases a lock it never took).
     this.producer.on(this.producer.events.DISCONNECT, () => {
       this.connected = false;
     });
@@ -135,6 +135,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
         await this.admin.connect();
         await this.refreshPartitions();
         await this.producer.connect();
+        this.connected = true;
         logger.info(
           { topic: this.topic, partitions: this.partitions.length },
           'producer connected',
@@ -171,13 +172,27 @@ export class KafkaMessagePublisher implements MessagePublisher {
     }
     const timestamp = Date.now();
     const deadline = AbortSignal.timeout(this.options.produceTimeoutMs);
-    // Each queued record listens on the deadline until it is sent: one listener per message.
-    setMaxListeners(messages.length + 10, deadline);
     const timedOut = new Promise<'timeout'>((resolve) => {
       deadline.addEventListener('abort', () => resolve('timeout'), { once: true });
     });
+    const prepared = messages.map((message) => this.toRecord(message, timestamp));
+    const records = prepared.filter((p): p is QueuedRecord => !(p instanceof HttpProblem));
+    // Queued together, so they can share one send. The deadline withdraws records still waiting
+    // in the queue (then they are certainly not written); a record already sent is answered 503
+    // at the deadline but may still land.
+    const submitted = this.batcher.submitMany(records, deadline);
+    let next = 0;
     const work = Promise.all(
-      messages.map((message) => this.publishOne(message, timestamp, deadline, timedOut)),
+      prepared.map((p) =>
+        p instanceof HttpProblem
+          ? ({ ok: false, problem: p } as const)
+          : this.outcomeOf(
+              submitted[next++] as Promise<SendOutcome>,
+              timestamp,
+              deadline,
+              timedOut,
+            ),
+      ),
     );
     this.inFlight.add(work);
     try {
@@ -187,36 +202,31 @@ export class KafkaMessagePublisher implements MessagePublisher {
     }
   }
 
-  private async publishOne(
-    message: OutgoingMessage,
+  /** The record for a message, or the problem that keeps it from being sent. */
+  private toRecord(message: OutgoingMessage, timestamp: number): QueuedRecord | HttpProblem {
+    const count = this.partitions.length;
+    if (message.partition !== undefined && message.partition >= count) {
+      return problems.badRequest(
+        `Partition ${message.partition} does not exist: ${this.topic} has ${count} (0 to ${count - 1}).`,
+      );
+    }
+    const key = message.key ?? null;
+    const partition =
+      message.partition ??
+      this.choosePartition({
+        topic: this.topic,
+        partitionMetadata: this.partitions,
+        message: { key, value: message.value },
+      });
+    return { key, value: message.value, headers: message.headers, partition, timestamp };
+  }
+
+  private async outcomeOf(
+    submitted: Promise<SendOutcome>,
     timestamp: number,
     deadline: AbortSignal,
     timedOut: Promise<'timeout'>,
   ): Promise<PublishResult> {
-    const count = this.partitions.length;
-    if (message.partition !== undefined && message.partition >= count) {
-      return {
-        ok: false,
-        problem: problems.badRequest(
-          `Partition ${message.partition} does not exist: ${this.topic} has ${count} (0 to ${count - 1}).`,
-        ),
-      };
-    }
-    const partition = this.choosePartition({
-      topic: this.topic,
-      partitionMetadata: this.partitions,
-      message: { key: message.key ?? null, value: message.value, partition: message.partition },
-    });
-    const record: QueuedRecord = {
-      key: message.key ?? null,
-      value: message.value,
-      headers: message.headers,
-      partition,
-      timestamp,
-    };
-    // The deadline withdraws a record still waiting in the queue (then it is certainly not
-    // written); a record already sent is answered 503 at the deadline but may still land.
-    const submitted = this.batcher.submit(record, deadline);
     try {
       const outcome = await Promise.race([submitted, timedOut]);
       if (outcome === 'timeout') {

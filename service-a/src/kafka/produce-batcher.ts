@@ -32,8 +32,6 @@ interface Pending<R> {
   bytes: number;
   resolve(outcome: SendOutcome): void;
   reject(error: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: () => void;
 }
 
 export class ProduceBatcher<R> {
@@ -59,31 +57,41 @@ export class ProduceBatcher<R> {
    * never sent (the promise rejects with the abort reason); once sent, it can no longer be.
    */
   submit(record: R, signal?: AbortSignal): Promise<SendOutcome> {
-    if (this.queue.length >= this.options.maxQueuedRecords) {
-      return Promise.reject(new QueueFullError('too many messages waiting to be sent'));
+    return this.submitMany([record], signal)[0] as Promise<SendOutcome>;
+  }
+
+  /** Queues several records at once (they can share a send); one promise per record, in order. */
+  submitMany(records: R[], signal?: AbortSignal): Promise<SendOutcome>[] {
+    if (signal?.aborted) return records.map(() => Promise.reject(signal.reason));
+    if (this.queue.length + records.length > this.options.maxQueuedRecords) {
+      const full = new QueueFullError('too many messages waiting to be sent');
+      return records.map(() => Promise.reject(full));
     }
-    return new Promise<SendOutcome>((resolve, reject) => {
-      const pending: Pending<R> = {
-        record,
-        bytes: this.options.sizeOf(record),
-        resolve,
-        reject,
-        signal,
-        onAbort: () => {
-          const index = this.queue.indexOf(pending);
-          if (index < 0) return; // already being sent
-          this.queue.splice(index, 1);
-          reject(signal?.reason);
+    const group: Pending<R>[] = [];
+    const promises = records.map(
+      (record) =>
+        new Promise<SendOutcome>((resolve, reject) => {
+          group.push({ record, bytes: this.options.sizeOf(record), resolve, reject });
+        }),
+    );
+    if (signal) {
+      // One listener for the group: withdraws whichever of its records are still queued.
+      const members = new Set(group);
+      signal.addEventListener(
+        'abort',
+        () => {
+          const withdrawn = this.queue.filter((pending) => members.has(pending));
+          if (withdrawn.length === 0) return;
+          this.queue = this.queue.filter((pending) => !members.has(pending));
+          for (const pending of withdrawn) pending.reject(signal.reason);
+          if (this.queue.length === 0) this.flush();
         },
-      };
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      signal?.addEventListener('abort', pending.onAbort, { once: true });
-      this.queue.push(pending);
-      this.schedule();
-    });
+        { once: true },
+      );
+    }
+    this.queue.push(...group);
+    this.schedule();
+    return promises;
   }
 
   private schedule(): void {
@@ -112,9 +120,7 @@ export class ProduceBatcher<R> {
       bytes += next.bytes;
       count++;
     }
-    const batch = this.queue.splice(0, count);
-    for (const pending of batch) pending.signal?.removeEventListener('abort', pending.onAbort);
-    return batch;
+    return this.queue.splice(0, count);
   }
 
   private flush(): void {

@@ -173,6 +173,9 @@ export class KafkaMessageSource {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    // A batch fetched before the pause took effect waits: nothing is resolved, so KafkaJS fetches
+    // it again after the resume.
+    if (this.paused) return;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       this.options.buffer.offer({
