@@ -86,11 +86,37 @@ export function brokerList(defaultValue: string): Setting<string[]> {
   };
 }
 
+/** A comma-separated list; empty by default. */
+export function list({ pattern, hint }: { pattern?: RegExp; hint?: string } = {}): Setting<
+  string[]
+> {
+  return {
+    describeDefault: '(empty)',
+    parse(raw) {
+      const items = (raw ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+      for (const item of items) {
+        if (pattern && !pattern.test(item)) {
+          // Never echo the value: lists hold API keys.
+          throw new Error(hint ?? `an entry does not match ${pattern}`);
+        }
+      }
+      return items;
+    },
+  };
+}
+
 export type Schema = Record<string, Setting<unknown>>;
 export type ConfigOf<S extends Schema> = { readonly [K in keyof S]: ReturnType<S[K]['parse']> };
 
 /** Reads every key of `schema` from `env`; throws one ConfigError naming every bad key. */
-export function readEnv<S extends Schema>(schema: S, env: Env): ConfigOf<S> {
+export function readEnv<S extends Schema>(
+  schema: S,
+  env: Env,
+  check: (config: ConfigOf<S>) => string[] = () => [],
+): ConfigOf<S> {
   const problems: string[] = [];
   const result: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(schema)) {
@@ -100,6 +126,7 @@ export function readEnv<S extends Schema>(schema: S, env: Env): ConfigOf<S> {
       problems.push(`${key}: ${(error as Error).message}`);
     }
   }
+  if (problems.length === 0) problems.push(...check(result as ConfigOf<S>));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(result) as ConfigOf<S>;
 }

@@ -1,7 +1,7 @@
 // Starts an Express app on a port and stops it gracefully: no new connections, in-flight requests
 // finish (up to a deadline), idle keep-alive connections are closed at once.
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 
@@ -15,9 +15,10 @@ export interface RunningServer {
 
 export async function startHttpServer(
   app: Express,
-  { port, host }: { port: number; host: string },
+  { port, host, maxHeaderBytes }: { port: number; host: string; maxHeaderBytes?: number },
 ): Promise<RunningServer> {
-  const server = app.listen(port, host);
+  // Requests whose header section exceeds maxHeaderBytes are refused by Node with 431.
+  const server = createServer({ maxHeaderSize: maxHeaderBytes }, app).listen(port, host);
   await once(server, 'listening');
   // Keep-alive a little longer than common load balancers so they close first, not us mid-request.
   server.keepAliveTimeout = 65_000;

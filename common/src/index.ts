@@ -10,3 +10,8 @@ export * from './health';
 export * from './api-docs';
 export * from './http-server';
 export * from './process-lifecycle';
+export * from './http-security';
+export * from './request-context';
+export * from './metrics';
+export * from './service-app';
+export * from './trace-context';

@@ -1,5 +1,6 @@
 // The one place that builds a KafkaJS client, so both services connect, retry and log the same way.
-import { Kafka, type Admin } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, type Admin, type SASLOptions } from 'kafkajs';
 import { kafkaLogCreator, kafkaLogLevel, type Logger, type LogLevel } from './logger';
 
 export interface KafkaClientOptions {
@@ -11,6 +12,8 @@ export interface KafkaClientOptions {
   connectionTimeoutMs?: number;
   /** How long to wait for a broker to answer a request. */
   requestTimeoutMs?: number;
+  ssl?: { ca?: string; rejectUnauthorized: boolean } | false;
+  sasl?: SASLOptions;
 }
 
 export function createKafkaClient({
@@ -20,8 +23,15 @@ export function createKafkaClient({
   logLevel,
   connectionTimeoutMs = 3000,
   requestTimeoutMs = 30000,
+  ssl = false,
+  sasl,
 }: KafkaClientOptions): Kafka {
   return new Kafka({
+    ssl:
+      ssl === false
+        ? false
+        : { rejectUnauthorized: ssl.rejectUnauthorized, ...(ssl.ca ? { ca: [ssl.ca] } : {}) },
+    sasl,
     brokers: [...brokers],
     clientId,
     connectionTimeout: connectionTimeoutMs,
@@ -121,6 +131,12 @@ export async function retryUntilStopped(
       await attempt();
       return;
     } catch (error) {
+      // Wrong credentials do not get better by waiting: stop with a clear reason.
+      if (isAuthenticationError(error)) {
+        throw new KafkaAuthenticationError(
+          `Kafka refused the credentials (KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD): ${(error as Error).message}`,
+        );
+      }
       const delayMs = Math.min(10_000, 500 * tries);
       logger.warn({ err: error, attempt: tries, delayMs }, `${what} failed; retrying`);
       await onFailure?.();
@@ -138,15 +154,31 @@ export function kafkaFromConfig(
     KAFKA_TOPIC_PARTITIONS: number;
     KAFKA_TOPIC_REPLICATION_FACTOR: number;
     LOG_LEVEL: LogLevel;
+    KAFKA_SSL: 'true' | 'false';
+    KAFKA_SSL_CA_FILE: string;
+    KAFKA_SSL_REJECT_UNAUTHORIZED: 'true' | 'false';
+    KAFKA_SASL_MECHANISM: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    KAFKA_SASL_USERNAME: string;
+    KAFKA_SASL_PASSWORD: string;
   },
   logger: Logger,
 ): { kafka: Kafka; topic: TopicSpec } {
+  const ca = config.KAFKA_SSL_CA_FILE ? readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8') : undefined;
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username } = config;
   return {
     kafka: createKafkaClient({
       brokers: config.KAFKA_BROKERS,
       clientId: config.KAFKA_CLIENT_ID,
       logger,
       logLevel: config.LOG_LEVEL,
+      ssl:
+        config.KAFKA_SSL === 'true'
+          ? { ca, rejectUnauthorized: config.KAFKA_SSL_REJECT_UNAUTHORIZED === 'true' }
+          : false,
+      sasl:
+        mechanism === 'none'
+          ? undefined
+          : ({ mechanism, username, password: config.KAFKA_SASL_PASSWORD } as SASLOptions),
     }),
     topic: {
       topic: config.KAFKA_TOPIC,
@@ -154,4 +186,21 @@ export function kafkaFromConfig(
       replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
     },
   };
+}
+
+export class KafkaAuthenticationError extends Error {
+  override name = 'KafkaAuthenticationError';
+}
+
+function isAuthenticationError(error: unknown): boolean {
+  for (
+    let e = error as
+      { name?: string; type?: string; cause?: unknown; originalError?: unknown } | undefined;
+    e;
+  ) {
+    if (e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED')
+      return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
 }

@@ -131,9 +131,10 @@ export function methodNotAllowed(allow: readonly string[]): RequestHandler {
 /** The last middleware of each app: every error becomes problem+json; only 5xx are logged as errors. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
+    const log = (res.locals.log as Logger | undefined) ?? logger;
     if (res.headersSent) {
       // Too late for a problem body: end the connection so the client sees a broken response.
-      logger.warn({ err: error, path: req.path }, 'error after the response started');
+      log.warn({ err: error, path: req.path }, 'error after the response started');
       next(error);
       return;
     }
@@ -148,10 +149,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
             cause: error,
           }));
     if (problem.status >= 500) {
-      logger.error(
-        { err: problem.cause ?? error, method: req.method, path: req.path },
-        problem.title,
-      );
+      log.error({ err: problem.cause ?? error, method: req.method, path: req.path }, problem.title);
     }
     sendProblem(res, problem);
   };

@@ -1,5 +1,5 @@
 // The settings both services read the same way: where Kafka is, which topic, how to log and listen.
-import { brokerList, integer, oneOf, text, TOPIC_NAME } from './config';
+import { brokerList, integer, list, oneOf, text, TOPIC_NAME } from './config';
 import { LOG_LEVELS } from './logger';
 
 export const MIB = 1024 * 1024;
@@ -21,5 +21,56 @@ export function sharedSettings({ port, clientId }: { port: number; clientId: str
     PORT: integer(port, { min: 0, max: 65_535 }),
     HOST: text('127.0.0.1'),
     LOG_LEVEL: oneOf('info', LOG_LEVELS),
+    // Kafka client security, for managed clusters (TLS, SASL PLAIN or SCRAM).
+    KAFKA_SSL: oneOf('false', ['true', 'false']),
+    /** A PEM file of the CA that signed the brokers' certificates (else the system's CAs). */
+    KAFKA_SSL_CA_FILE: text(''),
+    KAFKA_SSL_REJECT_UNAUTHORIZED: oneOf('true', ['true', 'false']),
+    KAFKA_SASL_MECHANISM: oneOf('none', ['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
+    KAFKA_SASL_USERNAME: text(''),
+    KAFKA_SASL_PASSWORD: text(''),
+    // HTTP security.
+    /** Comma-separated API keys; when set, every API call needs one (health stays open). */
+    API_KEYS: list({
+      pattern: /^[\x21-\x7e]{16,256}$/,
+      hint: 'each key must be 16 to 256 visible ASCII characters without spaces or commas',
+    }),
+    /** Comma-separated origins allowed to call the API from a browser (`*` for any); off when empty. */
+    CORS_ORIGINS: list({
+      pattern: /^(\*|https?:\/\/[^\s/]+)$/,
+      hint: 'origins look like https://host[:port] or *',
+    }),
+    /** Longest accepted request header section, in bytes. */
+    MAX_HEADER_BYTES: integer(16_384, { min: 1024, max: 1_048_576 }),
+    /** Longest accepted query string, in bytes (414 beyond). */
+    MAX_QUERY_BYTES: integer(4096, { min: 64, max: 65_536 }),
+  };
+}
+
+/** Refuses a security configuration that cannot work, with every problem named. */
+export function checkKafkaSecurity(config: {
+  KAFKA_SASL_MECHANISM: string;
+  KAFKA_SASL_USERNAME: string;
+  KAFKA_SASL_PASSWORD: string;
+}): string[] {
+  if (config.KAFKA_SASL_MECHANISM === 'none') return [];
+  const problems: string[] = [];
+  if (!config.KAFKA_SASL_USERNAME)
+    problems.push('KAFKA_SASL_USERNAME: required with KAFKA_SASL_MECHANISM');
+  if (!config.KAFKA_SASL_PASSWORD)
+    problems.push('KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM');
+  return problems;
+}
+
+/** The HTTP options of the shared app shell, from the shared settings. */
+export function httpOptionsFrom(config: {
+  API_KEYS: string[];
+  CORS_ORIGINS: string[];
+  MAX_QUERY_BYTES: number;
+}) {
+  return {
+    apiKeys: config.API_KEYS,
+    corsOrigins: config.CORS_ORIGINS,
+    maxQueryBytes: config.MAX_QUERY_BYTES,
   };
 }

@@ -1,11 +1,11 @@
 // Builds service-a's Express app from its parts. No I/O here: tests pass a fake publisher.
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import {
-  apiDocsRouter,
-  healthRouter,
-  notFoundHandler,
-  problemHandler,
+  createMetrics,
+  createServiceApp,
+  type HttpOptions,
   type Logger,
+  type Metrics,
 } from '@kafka-http/common';
 import { batchRouter, type BatchLimits } from './http/batch-route';
 import { IdempotencyStore } from './http/idempotency';
@@ -20,6 +20,8 @@ export interface AppDeps {
   batch?: Partial<Omit<BatchLimits, 'maxMessageBytes'>>;
   idempotency?: { ttlMs: number; maxKeys: number };
   benchNoopRoute?: boolean;
+  http?: HttpOptions;
+  metrics?: Metrics;
 }
 
 export function createApp({
@@ -29,30 +31,34 @@ export function createApp({
   batch = {},
   idempotency = { ttlMs: 300_000, maxKeys: 100_000 },
   benchNoopRoute = false,
+  http,
+  metrics = createMetrics('service-a'),
 }: AppDeps): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
   const batchLimits: BatchLimits = {
     maxMessages: batch.maxMessages ?? 1000,
     maxBytes: batch.maxBytes ?? 10 * 1024 * 1024,
     maxMessageBytes,
   };
   const store = new IdempotencyStore(idempotency);
-  app.use(
-    healthRouter(() => ({
-      ready: publisher.isReady(),
-      details: {
-        kafka: publisher.isReady() ? 'connected' : 'not connected',
-        topic: publisher.topic,
-        ...publisher.stats?.(),
-      },
-    })),
+  metrics.gauge('idempotency_keys', 'Idempotency-Keys remembered.', (set) => set(store.size));
+  return createServiceApp(
+    {
+      logger,
+      metrics,
+      http,
+      openApi: openApiDocument({ topic: publisher.topic, maxMessageBytes, batchLimits }),
+      readiness: () => ({
+        ready: publisher.isReady(),
+        details: {
+          kafka: publisher.isReady() ? 'connected' : 'not connected',
+          topic: publisher.topic,
+          ...publisher.stats?.(),
+        },
+      }),
+    },
+    (app) => {
+      app.use(batchRouter({ publisher, limits: batchLimits, idempotency: store }));
+      app.use(messagesRouter({ publisher, maxMessageBytes, idempotency: store, benchNoopRoute }));
+    },
   );
-  app.use(apiDocsRouter(openApiDocument({ topic: publisher.topic, maxMessageBytes, batchLimits })));
-  app.use(batchRouter({ publisher, limits: batchLimits, idempotency: store }));
-  app.use(messagesRouter({ publisher, maxMessageBytes, idempotency: store, benchNoopRoute }));
-  app.use(notFoundHandler());
-  app.use(problemHandler(logger));
-  return app;
 }

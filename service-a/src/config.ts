@@ -1,5 +1,6 @@
 // service-a's configuration: the shared settings plus how produce requests are batched and bounded.
 import {
+  checkKafkaSecurity,
   integer,
   MIB,
   oneOf,
@@ -39,5 +40,5 @@ export const serviceASettings = {
 export type ServiceAConfig = ConfigOf<typeof serviceASettings>;
 
 export function loadConfig(env: Env = process.env): ServiceAConfig {
-  return readEnv(serviceASettings, env);
+  return readEnv(serviceASettings, env, checkKafkaSecurity);
 }

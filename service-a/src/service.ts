@@ -1,8 +1,11 @@
 // Wires service-a together (config, logger, Kafka, HTTP) and stops it in order. main.ts runs it
 // as a process; the integration tests run it in-process on free ports.
 import {
+  createMetrics,
+  httpOptionsFrom,
   kafkaFromConfig,
   startHttpServer,
+  warnIfExposed,
   type Logger,
   type RunningServer,
 } from '@kafka-http/common';
@@ -19,8 +22,13 @@ export interface ServiceA {
   stop(reason?: string): Promise<void>;
 }
 
-export async function startServiceA(config: ServiceAConfig, logger: Logger): Promise<ServiceA> {
+export async function startServiceA(
+  config: ServiceAConfig,
+  logger: Logger,
+  { onFatal = () => process.exit(1) }: { onFatal?: (error: unknown) => void } = {},
+): Promise<ServiceA> {
   const { kafka, topic } = kafkaFromConfig(config, logger);
+  const metrics = createMetrics('service-a');
   const publisher = new KafkaMessagePublisher({
     kafka,
     topic,
@@ -32,8 +40,28 @@ export async function startServiceA(config: ServiceAConfig, logger: Logger): Pro
       maxQueuedRecords: config.PRODUCE_QUEUE_MAX_RECORDS,
     },
     logger,
+    metrics: {
+      produced: metrics.counter('kafka_messages_produced_total', 'Messages Kafka acknowledged.'),
+      errors: metrics.counter('kafka_produce_errors_total', 'Messages not written, by reason.', [
+        'reason',
+      ]),
+      sendSize: metrics.histogram(
+        'kafka_send_records',
+        'Records per Kafka send (concurrent requests share sends).',
+        [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+      ),
+    },
   });
+  metrics.gauge('kafka_produce_queue_records', 'Records waiting for a Kafka send.', (set) =>
+    set(publisher.stats().queued),
+  );
   const connected = publisher.start();
+  // Only wrong credentials end the start-up loop: a running service that can never connect is
+  // worse than a clear exit.
+  connected.catch((error: unknown) => {
+    logger.fatal({ err: error }, (error as Error).message);
+    onFatal(error);
+  });
   const app = createApp({
     publisher,
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
@@ -41,8 +69,15 @@ export async function startServiceA(config: ServiceAConfig, logger: Logger): Pro
     batch: { maxMessages: config.POST_BATCH_MAX_MESSAGES, maxBytes: config.POST_BATCH_MAX_BYTES },
     idempotency: { ttlMs: config.IDEMPOTENCY_TTL_MS, maxKeys: config.IDEMPOTENCY_MAX_KEYS },
     benchNoopRoute: config.BENCH_NOOP_ROUTE === 'true',
+    http: httpOptionsFrom(config),
+    metrics,
   });
-  const http: RunningServer = await startHttpServer(app, { port: config.PORT, host: config.HOST });
+  const http: RunningServer = await startHttpServer(app, {
+    port: config.PORT,
+    host: config.HOST,
+    maxHeaderBytes: config.MAX_HEADER_BYTES,
+  });
+  warnIfExposed(config.HOST, config.API_KEYS, logger);
   logger.info({ url: http.url, swagger: `${http.url}/swagger` }, 'service-a listening');
   return {
     url: http.url,

@@ -1,11 +1,11 @@
 // Builds service-b's Express app from its parts. No I/O here: tests pass a buffer they fill.
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import {
-  apiDocsRouter,
-  healthRouter,
-  notFoundHandler,
-  problemHandler,
+  createMetrics,
+  createServiceApp,
+  type HttpOptions,
   type Logger,
+  type Metrics,
   type Readiness,
 } from '@kafka-http/common';
 import type { AckRegistry } from './delivery/ack-registry';
@@ -25,28 +25,35 @@ export interface AppDeps {
   logger: Logger;
   /** How often an idle stream gets a keep-alive comment. */
   streamKeepAliveMs?: number;
+  http?: HttpOptions;
+  metrics?: Metrics;
 }
 
 export function createApp(deps: AppDeps): Express {
   const { buffer, acks, readiness, topic, groupId, limits, logger } = deps;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
+  const metrics = deps.metrics ?? createMetrics('service-b');
+  const app = createServiceApp(
+    {
+      logger,
+      metrics,
+      http: deps.http,
+      readiness,
+      openApi: openApiDocument({ topic, groupId, limits }),
+    },
+    (routes) => {
+      routes.use(messagesRouter({ buffer, acks, limits }));
+      routes.use(ackRouter({ acks }));
+      routes.use(
+        streamRouter({
+          buffer,
+          maxValueBytes: limits.maxValueBytes,
+          keepAliveMs: deps.streamKeepAliveMs,
+        }),
+      );
+    },
+  );
   // A message is taken from the buffer by the request itself: a 304 for a conditional GET would
   // count a message as delivered whose body was never sent, so responses carry no ETag.
   app.set('etag', false);
-  app.use(healthRouter(readiness));
-  app.use(apiDocsRouter(openApiDocument({ topic, groupId, limits })));
-  app.use(messagesRouter({ buffer, acks, limits }));
-  app.use(ackRouter({ acks }));
-  app.use(
-    streamRouter({
-      buffer,
-      maxValueBytes: limits.maxValueBytes,
-      keepAliveMs: deps.streamKeepAliveMs,
-    }),
-  );
-  app.use(notFoundHandler());
-  app.use(problemHandler(logger));
   return app;
 }

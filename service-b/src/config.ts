@@ -1,5 +1,6 @@
 // service-b's configuration: the shared settings plus the group and the delivery buffer's limits.
 import {
+  checkKafkaSecurity,
   integer,
   MIB,
   readEnv,
@@ -48,5 +49,5 @@ export const serviceBSettings = {
 export type ServiceBConfig = ConfigOf<typeof serviceBSettings>;
 
 export function loadConfig(env: Env = process.env): ServiceBConfig {
-  return readEnv(serviceBSettings, env);
+  return readEnv(serviceBSettings, env, checkKafkaSecurity);
 }

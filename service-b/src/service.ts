@@ -1,7 +1,14 @@
 // Wires service-b together (config, logger, Kafka consumer, buffer, HTTP) and stops it in order.
 // main.ts runs it as a process; the integration tests run it in-process on free ports.
 import { randomBytes } from 'node:crypto';
-import { kafkaFromConfig, startHttpServer, type Logger } from '@kafka-http/common';
+import {
+  createMetrics,
+  httpOptionsFrom,
+  kafkaFromConfig,
+  startHttpServer,
+  warnIfExposed,
+  type Logger,
+} from '@kafka-http/common';
 import { createApp } from './app';
 import type { ServiceBConfig } from './config';
 import { AckRegistry } from './delivery/ack-registry';
@@ -42,8 +49,61 @@ export async function startServiceB(
     logger,
     onFatal,
   });
-  void source.start();
+  source.start().catch((error: unknown) => {
+    logger.fatal({ err: error }, (error as Error).message);
+    onFatal(error);
+  });
   const acks = new AckRegistry(instanceId());
+  const metrics = createMetrics('service-b');
+  metrics.counterFrom(
+    'messages_delivered_total',
+    'Messages whose response was written.',
+    () => buffer.totals().delivered,
+  );
+  metrics.counterFrom(
+    'messages_returned_total',
+    'Messages given back to be delivered again.',
+    () => buffer.totals().returned,
+  );
+  metrics.counterFrom('messages_acked_total', 'Manual acknowledgements.', () => acks.totals.acked);
+  metrics.counterFrom(
+    'messages_ack_expired_total',
+    'Manual acks that missed their deadline.',
+    () => acks.totals.expired,
+  );
+  metrics.counterFrom(
+    'kafka_messages_committed_total',
+    'Messages whose offset was committed.',
+    () => source.counters().committedMessages,
+  );
+  metrics.counterFrom(
+    'kafka_rebalances_total',
+    'Completed consumer group rebalances (every join, the first included).',
+    () => source.counters().rebalances,
+  );
+  metrics.gauge(
+    'buffer_messages',
+    'Messages held in memory, by state.',
+    (set) => {
+      const stats = buffer.stats();
+      set(stats.buffered, { state: 'waiting' });
+      set(stats.inFlight, { state: 'in_flight' });
+      set(acks.size, { state: 'awaiting_ack' });
+      set(stats.held, { state: 'held' });
+    },
+    ['state'],
+  );
+  metrics.gauge('buffer_bytes', 'Message bytes held in memory.', (set) =>
+    set(buffer.stats().bytes),
+  );
+  metrics.gauge(
+    'kafka_consumer_lag',
+    'Messages not yet committed, per partition.',
+    (set) => {
+      for (const [partition, lag] of source.lag()) set(lag, { partition });
+    },
+    ['partition'],
+  );
   const app = createApp({
     buffer,
     acks,
@@ -56,6 +116,8 @@ export async function startServiceB(
       maxValueBytes: config.MAX_MESSAGE_BYTES,
     },
     logger,
+    http: httpOptionsFrom(config),
+    metrics,
     readiness: () => {
       const status = source.status();
       return {
@@ -72,7 +134,12 @@ export async function startServiceB(
       };
     },
   });
-  const http = await startHttpServer(app, { port: config.PORT, host: config.HOST });
+  const http = await startHttpServer(app, {
+    port: config.PORT,
+    host: config.HOST,
+    maxHeaderBytes: config.MAX_HEADER_BYTES,
+  });
+  warnIfExposed(config.HOST, config.API_KEYS, logger);
   logger.info({ url: http.url, swagger: `${http.url}/swagger` }, 'service-b listening');
   return {
     url: http.url,

@@ -154,6 +154,16 @@ describe('sharedSettings', () => {
       PORT: 5101,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      KAFKA_SSL: 'false',
+      KAFKA_SSL_CA_FILE: '',
+      KAFKA_SSL_REJECT_UNAUTHORIZED: 'true',
+      KAFKA_SASL_MECHANISM: 'none',
+      KAFKA_SASL_USERNAME: '',
+      KAFKA_SASL_PASSWORD: '',
+      API_KEYS: [],
+      CORS_ORIGINS: [],
+      MAX_HEADER_BYTES: 16_384,
+      MAX_QUERY_BYTES: 4096,
     });
   });
 

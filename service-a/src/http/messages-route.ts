@@ -8,6 +8,7 @@ import {
   problems,
   requireAcceptable,
   validateQuery,
+  validTraceparent,
   type QuerySchema,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
@@ -57,7 +58,16 @@ export function recordMetadataOf(req: Request, queryKey: string | undefined) {
     }
     headers[recordHeader] = Array.isArray(value) ? value.join(', ') : value;
   }
+  Object.assign(headers, traceHeadersOf(req));
   return { key, headers };
+}
+
+/** A valid `traceparent` (and its `tracestate`) travels with the record, so consumers continue the trace. */
+export function traceHeadersOf(req: Request): Record<string, string> {
+  const traceparent = validTraceparent(req.get('traceparent'));
+  if (!traceparent) return {};
+  const tracestate = req.get('tracestate');
+  return { traceparent, ...(tracestate ? { tracestate } : {}) };
 }
 
 export function tutorialSentence(text: string, published: PublishedMessage): string {

@@ -57,7 +57,14 @@ export interface ProduceTuning {
   maxQueuedRecords: number;
 }
 
+export interface PublisherMetrics {
+  produced: { inc(value?: number): void };
+  errors: { inc(labels: { reason: string }): void };
+  sendSize: { observe(value: number): void };
+}
+
 export interface KafkaMessagePublisherOptions {
+  metrics?: PublisherMetrics;
   kafka: Kafka;
   topic: TopicSpec;
   produceTimeoutMs: number;
@@ -231,8 +238,10 @@ export class KafkaMessagePublisher implements MessagePublisher {
       const outcome = await Promise.race([submitted, timedOut]);
       if (outcome === 'timeout') {
         submitted.catch(() => undefined);
+        this.options.metrics?.errors.inc({ reason: 'timeout' });
         return { ok: false, problem: this.timeoutProblem(true) };
       }
+      this.options.metrics?.produced.inc();
       return {
         ok: true,
         published: {
@@ -243,7 +252,11 @@ export class KafkaMessagePublisher implements MessagePublisher {
         },
       };
     } catch (error) {
-      return { ok: false, problem: this.toProblem(error, deadline) };
+      const problem = this.toProblem(error, deadline);
+      this.options.metrics?.errors.inc({
+        reason: problem.status === 413 ? 'too-large' : 'unavailable',
+      });
+      return { ok: false, problem };
     }
   }
 
@@ -255,6 +268,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
   private async send(records: QueuedRecord[]): Promise<SendOutcome[]> {
     this.sends++;
     this.recordsSent += records.length;
+    this.options.metrics?.sendSize.observe(records.length);
     try {
       const metadata = await this.producer.send({
         topic: this.topic,

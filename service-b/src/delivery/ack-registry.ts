@@ -17,6 +17,8 @@ const REMEMBERED_EXPIRIES = 10_000;
 export class AckRegistry {
   private readonly held = new Map<string, Held>();
   private readonly expired = new Set<string>();
+  /** Running totals by outcome. */
+  readonly totals = { acked: 0, nacked: 0, expired: 0 };
 
   /** `instanceId` prefixes every receipt, so another instance can say whose receipt it is. */
   constructor(private readonly instanceId: string) {}
@@ -58,6 +60,8 @@ export class AckRegistry {
     clearTimeout(held.timer);
     this.held.delete(receipt);
     action(held.lease);
+    if (outcome === 'acked') this.totals.acked++;
+    else this.totals.nacked++;
     return outcome;
   }
 
@@ -66,6 +70,7 @@ export class AckRegistry {
     if (!held) return;
     this.held.delete(receipt);
     held.lease.abandon();
+    this.totals.expired++;
     this.expired.add(receipt);
     if (this.expired.size > REMEMBERED_EXPIRIES) {
       const oldest = this.expired.values().next().value;

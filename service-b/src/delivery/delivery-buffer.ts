@@ -61,6 +61,8 @@ export class DeliveryBuffer {
   private staleLeases = 0;
   private bytes = 0;
   private lastServed = -1;
+  private delivered = 0;
+  private returned = 0;
   /** Partition ids in ascending order, for round robin. */
   private partitionOrder: number[] = [];
   private wasFull = false;
@@ -103,6 +105,11 @@ export class DeliveryBuffer {
     return (
       this.heldCount <= this.options.maxMessages / 2 && this.bytes <= this.options.maxBytes / 2
     );
+  }
+
+  /** Running totals: messages whose delivery completed, and messages given back. */
+  totals(): { delivered: number; returned: number } {
+    return { delivered: this.delivered, returned: this.returned };
   }
 
   stats(): {
@@ -256,6 +263,7 @@ export class DeliveryBuffer {
       message,
       complete: () => {
         if (!settle()) return;
+        this.delivered++;
         this.bytes -= messageBytes(message);
         if (current()) {
           const position = state.tracker.markDelivered(BigInt(message.offset));
@@ -267,6 +275,7 @@ export class DeliveryBuffer {
       },
       abandon: () => {
         if (!settle()) return;
+        this.returned++;
         if (!current()) {
           this.staleLeases--;
           this.bytes -= messageBytes(message);

@@ -7,12 +7,13 @@ import {
   problems,
   requireAcceptable,
   validateQuery,
+  validTraceparent,
   type QueryProperty,
   type QuerySchema,
 } from '@kafka-http/common';
 import type { AckRegistry } from '../delivery/ack-registry';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
-import { recordJson, recordText } from '../messages/record-view';
+import { headerText, recordJson, recordText } from '../messages/record-view';
 import { MAX_VISIBILITY_MS, MAX_WAIT_MS } from '../config';
 import { deliverWith, sendBody, type AckMode } from './delivery';
 
@@ -145,6 +146,9 @@ export function messagesRouter({
         acks,
         visibilityMs: query.visibilityMs,
       });
+      // The trace the message was produced in continues in this response.
+      const traceparent = validTraceparent(headerText(lease.message.headers.traceparent));
+      if (traceparent) res.setHeader('traceparent', traceparent);
       if (preferredResponseType(req) === 'text/plain') {
         sendBody(res, 'text/plain; charset=utf-8', recordText(lease.message, render));
         return;

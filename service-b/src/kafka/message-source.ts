@@ -60,6 +60,10 @@ export class KafkaMessageSource {
   private commitRunning: Promise<void> | undefined;
   private commitAgain = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private rebalances = 0;
+  private committedMessages = 0;
+  /** The partition's end offset as of its last fetch, for lag. */
+  private readonly highWatermarks = new Map<number, bigint>();
   private readonly watchdog: StallWatchdog;
 
   constructor(private readonly options: MessageSourceOptions) {
@@ -98,6 +102,10 @@ export class KafkaMessageSource {
       for (const { topic, partitions } of payload.topics) {
         if (topic !== this.topicName) continue;
         for (const { partition, offset } of partitions) {
+          const previous = this.committed.get(Number(partition));
+          if (previous !== undefined && BigInt(offset) > previous) {
+            this.committedMessages += Number(BigInt(offset) - previous);
+          }
           this.committed.set(Number(partition), BigInt(offset));
         }
       }
@@ -173,6 +181,7 @@ export class KafkaMessageSource {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    this.highWatermarks.set(partition, BigInt(batch.highWatermark));
     // A batch fetched before the pause took effect waits: nothing is resolved, so KafkaJS fetches
     // it again after the resume.
     if (this.paused) return;
@@ -219,6 +228,7 @@ export class KafkaMessageSource {
     }
     this.joined = true;
     this.rebalancing = false;
+    this.rebalances++;
     this.watchdog.progress();
     this.options.logger.info({ assigned: this.assigned }, 'joined the consumer group');
     this.requestCommit();
@@ -284,6 +294,22 @@ export class KafkaMessageSource {
     clearTimeout(this.retryTimer);
     await this.starting;
     await this.consumer.disconnect();
+  }
+
+  /** Running totals for metrics, and the lag of each assigned partition. */
+  counters(): { rebalances: number; committedMessages: number } {
+    return { rebalances: this.rebalances, committedMessages: this.committedMessages };
+  }
+
+  /** Messages not yet committed per assigned partition: end offset minus committed offset. */
+  lag(): Map<number, number> {
+    const lag = new Map<number, number>();
+    for (const partition of this.assigned) {
+      const end = this.highWatermarks.get(partition);
+      const committed = this.committed.get(partition) ?? 0n;
+      if (end !== undefined) lag.set(partition, Math.max(0, Number(end - committed)));
+    }
+    return lag;
   }
 
   /** Offsets KafkaJS confirmed committed (for readiness details and tests). */

@@ -13,7 +13,7 @@ function asText(bytes: Buffer): string | undefined {
   }
 }
 
-function headerText(value: BufferedMessage['headers'][string]): string | undefined {
+export function headerText(value: BufferedMessage['headers'][string]): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   if (first === undefined) return undefined;
   return typeof first === 'string' ? first : asText(first);
