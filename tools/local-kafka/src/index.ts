@@ -3,3 +3,4 @@ export * from './install-kafka';
 export * from './local-broker';
 export * from './free-port';
 export * from './paths';
+export * from './scram';

@@ -21,6 +21,8 @@ export interface LocalKafkaOptions {
   readyTimeoutMs?: number;
   /** Extra or overriding server.properties entries. */
   serverProperties?: Record<string, string | number | boolean>;
+  /** Extra arguments for `kafka-storage format` on a new data folder (e.g. `--add-scram`). */
+  formatArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -161,6 +163,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
         randomClusterId(),
         '--config',
         propertiesFile,
+        ...(options.formatArgs ?? []),
       ],
       { encoding: 'utf8' },
     );
