@@ -1,7 +1,8 @@
 // Runs a real single-node Apache Kafka broker (KRaft: broker and controller in one JVM) on loopback.
 // Used by `npm start`, by the integration tests (free ports, their own data folder) and by the
 // benchmark. Restarting on the same data folder keeps every topic, record and committed offset.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// The same pieces start each node of a multi-node cluster (see local-cluster.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,18 @@ export interface LocalKafkaOptions {
   serverProperties?: Record<string, string | number | boolean>;
   /** Extra arguments for `kafka-storage format` on a new data folder (e.g. `--add-scram`). */
   formatArgs?: string[];
+  /** This node's `node.id`; 1 when omitted. */
+  nodeId?: number;
+  /**
+   * `controller.quorum.voters` (`id@host:port,...`); this node alone when omitted. Every node of a
+   * cluster gets the same list.
+   */
+  quorumVoters?: string;
+  /**
+   * The cluster id a new data folder is formatted with (every node of a cluster shares one); a
+   * random one when omitted. Ignored for a folder that is already formatted.
+   */
+  clusterId?: string;
   log?: (line: string) => void;
 }
 
@@ -55,17 +68,23 @@ export function serverProperties({
   port,
   controllerPort,
   logDir,
+  nodeId = 1,
+  quorumVoters = `${nodeId}@127.0.0.1:${controllerPort}`,
   overrides = {},
 }: {
   port: number;
   controllerPort: number;
   logDir: string;
+  /** `node.id`; 1 when omitted. */
+  nodeId?: number;
+  /** `controller.quorum.voters`; this node alone when omitted. */
+  quorumVoters?: string;
   overrides?: Record<string, string | number | boolean>;
 }): string {
   const properties: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    'node.id': nodeId,
+    'controller.quorum.voters': quorumVoters,
     listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
     'controller.listener.names': 'CONTROLLER',
@@ -142,7 +161,14 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   const propertiesFile = path.join(configDir, 'server.properties');
   writeFileSync(
     propertiesFile,
-    serverProperties({ port, controllerPort, logDir, overrides: options.serverProperties }),
+    serverProperties({
+      port,
+      controllerPort,
+      logDir,
+      nodeId: options.nodeId,
+      quorumVoters: options.quorumVoters,
+      overrides: options.serverProperties,
+    }),
   );
   const log4jFile = path.join(configDir, 'log4j2.properties');
   writeFileSync(log4jFile, LOG4J2_CONFIG);
@@ -150,25 +176,22 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   const jvmOutFile = path.join(logsDir, 'jvm.out');
 
   if (!existsSync(path.join(logDir, 'meta.properties'))) {
-    const format = spawnSync(
-      installation.javaCommand,
-      [
-        `-Dlog4j2.configurationFile=${log4jFile}`,
-        `-Dkafka.logs.dir=${logsDir}`,
-        '-cp',
-        installation.classpath,
-        'kafka.tools.StorageTool',
-        'format',
-        '--cluster-id',
-        randomClusterId(),
-        '--config',
-        propertiesFile,
-        ...(options.formatArgs ?? []),
-      ],
-      { encoding: 'utf8' },
-    );
+    // Not spawnSync: the nodes of a cluster format their folders at the same time.
+    const format = await runJava(installation.javaCommand, [
+      `-Dlog4j2.configurationFile=${log4jFile}`,
+      `-Dkafka.logs.dir=${logsDir}`,
+      '-cp',
+      installation.classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '--cluster-id',
+      options.clusterId ?? randomClusterId(),
+      '--config',
+      propertiesFile,
+      ...(options.formatArgs ?? []),
+    ]);
     if (format.status !== 0) {
-      throw new Error(`formatting the Kafka data folder failed:\n${format.stdout}${format.stderr}`);
+      throw new Error(`formatting the Kafka data folder failed:\n${format.output}`);
     }
   }
 
@@ -226,22 +249,39 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   } catch (error) {
     await broker.kill();
     throw new Error(
-      `${(error as Error).message}\n--- last lines of ${jvmOutFile} and ${logFile} ---\n${tail(jvmOutFile)}${tail(logFile)}`,
+      `${(error as Error).message}\n--- last lines of ${jvmOutFile} and ${logFile} ---\n${lastLinesOf(jvmOutFile)}${lastLinesOf(logFile)}`,
     );
   }
   log(`Kafka ${installation.version} is up on ${brokers} (data in ${dataDir}).`);
   return broker;
 }
 
-/** Ready means a real client gets a metadata answer, not merely that the port is open. */
-async function waitUntilReachable(
+/** Runs a short-lived JVM to its end; its stdout and stderr together. */
+function runJava(javaCommand: string, args: string[]): Promise<{ status: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(javaCommand, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ status: code ?? -1, output }));
+  });
+}
+
+/**
+ * Ready means a real client gets a metadata answer, not merely that the port is open: live
+ * brokers (every one of `nodeIds`, when given) and a controller. `brokers` is a comma-separated
+ * bootstrap list.
+ */
+export async function waitUntilReachable(
   brokers: string,
   timeoutMs: number,
   hasExited: () => boolean,
+  nodeIds: readonly number[] = [],
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const kafka = new Kafka({
-    brokers: [brokers],
+    brokers: brokers.split(','),
     clientId: 'local-kafka-readiness',
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
@@ -253,7 +293,10 @@ async function waitUntilReachable(
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      if (cluster.brokers.length > 0 && cluster.controller !== null) return;
+      const live = new Set(cluster.brokers.map((b) => b.nodeId));
+      if (live.size > 0 && nodeIds.every((id) => live.has(id)) && cluster.controller !== null) {
+        return;
+      }
     } catch {
       // not yet
     } finally {
@@ -261,14 +304,17 @@ async function waitUntilReachable(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `the Kafka broker did not become reachable on ${brokers} within ${timeoutMs} ms`,
+        nodeIds.length > 0
+          ? `the Kafka cluster on ${brokers} did not show live brokers ${nodeIds.join(', ')} within ${timeoutMs} ms`
+          : `the Kafka broker did not become reachable on ${brokers} within ${timeoutMs} ms`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
-function tail(file: string, lines = 30): string {
+/** The last `lines` lines of a log file, or nothing when it does not exist yet. */
+export function lastLinesOf(file: string, lines = 30): string {
   if (!existsSync(file)) return '';
   return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
 }
