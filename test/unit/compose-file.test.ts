@@ -71,4 +71,106 @@ describe('docker-compose.yml', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
+
+  check('passes `docker-compose --profile cluster config -q`', () => {
+    const result = spawnSync(
+      'docker-compose',
+      ['-f', file, '--profile', 'cluster', 'config', '-q'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('docker-compose.yml, profile `cluster`', () => {
+  type ProfiledService = ComposeService & { profiles?: string[] };
+  const all = Object.entries(compose.services) as [string, ProfiledService][];
+  const cluster = all.filter(([, service]) => service.profiles?.includes('cluster'));
+  const brokers = cluster.filter(([, service]) => service.environment?.KAFKA_NODE_ID);
+  const brokerNames = brokers.map(([name]) => name);
+  const ofDockerfile = (dockerfile: string) =>
+    cluster.filter(([, service]) => service.build?.dockerfile === dockerfile);
+
+  it('leaves the default stack alone: only profiled services are new', () => {
+    for (const name of ['kafka', 'kafka-init', 'kafka-ui', 'service-a', 'service-b']) {
+      expect((compose.services[name] as ProfiledService | undefined)?.profiles).toBeUndefined();
+    }
+    // Every service either belongs to the default stack or to the cluster profile, never both.
+    for (const [, service] of all) {
+      expect(service.profiles === undefined || service.profiles.includes('cluster')).toBe(true);
+    }
+    expect(cluster.length).toBeGreaterThan(0);
+  });
+
+  it('runs three brokers of the pinned Kafka version with distinct node ids, in one quorum', () => {
+    expect(brokers).toHaveLength(3);
+    const ids = brokers.map(([, service]) => service.environment?.KAFKA_NODE_ID);
+    expect(new Set(ids).size).toBe(3);
+    const voters = ids
+      .map((id, i) => `${String(id)}@${brokerNames[i]}:9093`)
+      .sort()
+      .join(',');
+    for (const [, service] of brokers) {
+      const env = service.environment ?? {};
+      expect(service.image).toBe(`apache/kafka:${KAFKA_VERSION}`);
+      expect(env.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+      expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS?.split(',').sort().join(',')).toBe(voters);
+      expect(env.CLUSTER_ID).toBe(brokers[0]?.[1].environment?.CLUSTER_ID);
+      expect(env.KAFKA_DEFAULT_REPLICATION_FACTOR).toBe('3');
+      expect(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe('3');
+      expect(env.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe('3');
+      expect(env.KAFKA_MIN_INSYNC_REPLICAS).toBe('2');
+      expect(env.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR).toBe('2');
+      expect(service.healthcheck).toBeDefined();
+    }
+    // Each broker publishes its own host port, different from the single-node stack's.
+    const hostPorts = brokers.flatMap(([, service]) => service.ports ?? []);
+    expect(new Set(hostPorts).size).toBe(3);
+    expect(hostPorts).not.toContain(kafka?.ports?.[0]);
+  });
+
+  it('creates the topic with three replicas and min.insync.replicas=2', () => {
+    const init = cluster.find(([, service]) =>
+      service.command?.join(' ').includes('kafka-topics.sh'),
+    )?.[1];
+    const command = init?.command?.join(' ') ?? '';
+    expect(command).toMatch(/--create .*--topic message-topic/);
+    expect(command).toMatch(/--replication-factor 3\b/);
+    expect(command).toMatch(/--config min\.insync\.replicas=2\b/);
+    for (const name of brokerNames) {
+      expect(init?.depends_on?.[name]?.condition).toBe('service_healthy');
+    }
+  });
+
+  it('runs one service-a and two service-b replicas in one group, on every broker', () => {
+    const serviceAs = ofDockerfile('service-a/Dockerfile');
+    const serviceBs = ofDockerfile('service-b/Dockerfile');
+    expect(serviceAs).toHaveLength(1);
+    expect(serviceBs).toHaveLength(2);
+    const groups = serviceBs.map(([, service]) => service.environment?.KAFKA_GROUP_ID);
+    expect(groups[0]).toBeTruthy();
+    expect(groups[1]).toBe(groups[0]);
+    const hostPorts = new Set<string>();
+    for (const [, service] of [...serviceAs, ...serviceBs]) {
+      const env = service.environment ?? {};
+      expect(env.KAFKA_BROKERS?.split(',').sort()).toEqual(
+        brokerNames.map((name) => `${name}:9092`).sort(),
+      );
+      expect(env.KAFKA_TOPIC_REPLICATION_FACTOR).toBe('3');
+      expect(env.HOST).toBe('0.0.0.0');
+      expect(service.healthcheck).toBeDefined();
+      for (const name of brokerNames) {
+        expect(service.depends_on?.[name]?.condition).toBe('service_healthy');
+      }
+      for (const port of service.ports ?? []) hostPorts.add(port.split(':')[0] ?? '');
+    }
+    // Three services, three host ports, none taken by the default stack.
+    expect(hostPorts.size).toBe(3);
+    expect(hostPorts).not.toContain('5101');
+    expect(hostPorts).not.toContain('5102');
+  });
 });

@@ -4,3 +4,4 @@ export * from './local-broker';
 export * from './free-port';
 export * from './paths';
 export * from './scram';
+export * from './local-cluster';
