@@ -7,10 +7,13 @@ export function apiDocsRouter(document: Record<string, unknown>): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
+  // serveFiles, not serve: serve shares one init script per process, so two apps in one
+  // process (the tests) would both show the last document set up.
+  const options = { swaggerOptions: { tryItOutEnabled: true } };
   router.use(
     '/swagger',
-    swaggerUi.serve,
-    swaggerUi.setup(document, { swaggerOptions: { tryItOutEnabled: true } }),
+    swaggerUi.serveFiles(document, options),
+    swaggerUi.setup(document, options),
   );
   return router;
 }

@@ -29,8 +29,7 @@ export const produceQuerySchema: QuerySchema = {
       minLength: 1,
       maxLength: MAX_KEY_LENGTH,
       description:
-        'Record key (or send it in a `Kafka-Key` header). Records with the same key go to the same partition, so they keep their order.',
-      example: 'user-42',
+        'Record key (or send it in a `Kafka-Key` header), e.g. `user-42`. Records with the same key go to the same partition, so they keep their order.',
     },
   },
 };
