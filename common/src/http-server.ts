@@ -18,7 +18,35 @@ export async function startHttpServer(
   { port, host, maxHeaderBytes }: { port: number; host: string; maxHeaderBytes?: number },
 ): Promise<RunningServer> {
   // Requests whose header section exceeds maxHeaderBytes are refused by Node with 431.
-  const server = createServer({ maxHeaderSize: maxHeaderBytes }, app).listen(port, host);
+  const server = createServer({ maxHeaderSize: maxHeaderBytes }, app);
+  // Requests Node rejects before Express sees them still get problem+json, not a bare status.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const title = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+    socket.end(
+      rawProblem(
+        status,
+        title,
+        tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP.',
+      ),
+    );
+  });
+  server.on('checkExpectation', (_req, res) => {
+    const body = JSON.stringify({
+      type: 'about:blank',
+      title: 'Expectation Failed',
+      status: 417,
+      detail: 'Only "Expect: 100-continue" is supported.',
+    });
+    res.writeHead(417, {
+      'Content-Type': 'application/problem+json',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  });
+  server.listen(port, host);
   await once(server, 'listening');
   // Keep-alive a little longer than common load balancers so they close first, not us mid-request.
   server.keepAliveTimeout = 65_000;
@@ -43,4 +71,9 @@ export async function startHttpServer(
       return closing;
     },
   };
+}
+
+function rawProblem(status: number, title: string, detail: string): string {
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  return `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

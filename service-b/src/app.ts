@@ -41,6 +41,12 @@ export function createApp(deps: AppDeps): Express {
       openApi: openApiDocument({ topic, groupId, limits }),
     },
     (routes) => {
+      // A GET's body is never used, but left unread it keeps Node from noticing that the client
+      // left, and a message would then be written to a dead connection: read and discard it.
+      routes.use((req, _res, next) => {
+        if (req.method === 'GET') req.resume();
+        next();
+      });
       routes.use(messagesRouter({ buffer, acks, limits }));
       routes.use(ackRouter({ acks }));
       routes.use(

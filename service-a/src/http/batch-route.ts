@@ -144,7 +144,13 @@ export function batchRouter({
     validateJsonBody(batchBodySchema(limits)),
     async (req, res) => {
       const items = (req.body as { messages: BatchItem[] }).messages;
-      const fingerprint = JSON.stringify(req.body);
+      let fingerprint: string;
+      try {
+        fingerprint = JSON.stringify(req.body);
+      } catch {
+        // JSON.stringify recurses: a value nested thousands of levels deep overflows the stack.
+        throw problems.badRequest('A message value is nested too deeply.');
+      }
       await replyOnce(req, res, idempotency, fingerprint, async () => {
         const prepared = items.map((item) => toOutgoing(item, limits.maxMessageBytes));
         const valid = prepared.filter((p): p is OutgoingMessage => !(p instanceof HttpProblem));

@@ -1,0 +1,1137 @@
+// Property-based fuzz of both services, in-process on the real test broker (own topic and group):
+// thousands of random and malformed requests (methods, paths, query strings, headers, bodies) sent
+// with node:http directly, so odd headers and bytes reach the server as written. Every answer must
+// come, be below 500, carry no stack trace or internal error text, and every 4xx must be an
+// RFC 9457 problem+json whose status matches. Afterwards both services still serve and deliver.
+//
+// What the fuzz found is pinned at the end as tests of the fixed behaviour (the generators still
+// keep those exact inputs small, marked KNOWN ISSUE, so each stays covered by its own test).
+//
+// FUZZ_RUNS=<n> sets the runs per service (each run sends CONCURRENCY requests at once),
+// FUZZ_SEED=<seed> replays a run fast-check reported, FUZZ_NO_SHRINK=1 reports the first failure.
+import http from 'node:http';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import type { ServiceA } from '../../service-a/src/service';
+import type { ServiceB } from '../../service-b/src/service';
+import { uniqueName } from '../support/kafka';
+import { startA, startB } from '../support/services';
+import { waitFor } from '../support/wait';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 500);
+const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 3);
+const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+
+// Small limits, so "a bit over the limit" stays cheap; all are the services' own settings.
+const MAX_MESSAGE_BYTES = 64 * 1024;
+const POST_BATCH_MAX_BYTES = 256 * 1024;
+const MAX_HEADER_BYTES = 16_384; // the default
+const MAX_QUERY_BYTES = 4096; // the default
+const ACK_BODY_LIMIT = 256 * 1024; // fixed in service-b's ack and nack routes
+
+// KNOWN ISSUE 1 (see the end): a batch message value nested deeper than about 4,100 levels makes
+// service-a answer 500. The generic fuzz keeps batch values below this depth.
+const BATCH_VALUE_MAX_DEPTH = 3000;
+// KNOWN ISSUE 2 (see the end): a GET whose body service-b never reads (tens of KiB) hides the
+// client's disconnect, and messages are then written to the dead connection and committed. The
+// fuzz's client leaves event streams as soon as their head arrives, so GETs that may open a
+// stream carry small bodies only.
+const STREAM_GET_MAX_BODY = 4096;
+
+/** One request exactly as it goes on the wire (header values are latin1, as HTTP's are). */
+interface FuzzRequest {
+  method: string;
+  /** Path and query string as sent: nothing is encoded beyond what the generator chose. */
+  target: string;
+  headers: [string, string][];
+  body: Buffer | undefined;
+  /** Send the body with Transfer-Encoding: chunked instead of a Content-Length. */
+  chunked: boolean;
+  /** The body before its Content-Encoding, for reports. */
+  plain?: Buffer;
+}
+
+interface FuzzResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+type Outcome =
+  | { kind: 'response'; response: FuzzResponse }
+  | { kind: 'refused-by-client'; code: string }
+  | { kind: 'network-error'; code: string }
+  | { kind: 'no-answer'; afterMs: number };
+
+/** Errors Node's client raises for a request it will not send (invalid header name or value...). */
+const CLIENT_REFUSALS = new Set([
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_UNESCAPED_CHARACTERS',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+  'ERR_INVALID_ARG_VALUE',
+]);
+
+/**
+ * Sends one request on its own connection and reads the whole answer. An event stream never ends:
+ * its head is the answer, and the connection is closed at once. The connection is keep-alive, as
+ * real clients' are: a server answering before it read the body then reads the rest instead of
+ * closing on it (with Connection: close the client may see a reset instead of the answer). It is
+ * closed once the answer is in.
+ */
+function send(port: number, request: FuzzRequest, timeoutMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of request.headers) {
+      const seen = headers[name];
+      headers[name] = seen === undefined ? value : [seen, value].flat();
+    }
+    if (request.body !== undefined) {
+      if (request.chunked) headers['Transfer-Encoding'] = 'chunked';
+      else headers['Content-Length'] = String(request.body.length);
+    }
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let req: http.ClientRequest;
+    try {
+      req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: request.method,
+        path: request.target,
+        headers,
+        agent,
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? String(error);
+      if (!CLIENT_REFUSALS.has(code)) throw error;
+      resolve({ kind: 'refused-by-client', code });
+      return;
+    }
+    const started = Date.now();
+    const timer = setTimeout(() => {
+      finish({ kind: 'no-answer', afterMs: Date.now() - started });
+      req.destroy();
+    }, timeoutMs);
+    let settled = false;
+    function finish(outcome: Outcome): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      agent.destroy();
+      resolve(outcome);
+    }
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      finish({ kind: 'network-error', code: error.code ?? error.message }),
+    );
+    req.on('response', (res) => {
+      const head = { status: res.statusCode ?? 0, headers: res.headers };
+      if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        finish({ kind: 'response', response: { ...head, body: Buffer.alloc(0) } });
+        req.destroy();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        finish({ kind: 'response', response: { ...head, body: Buffer.concat(chunks) } }),
+      );
+      res.on('error', (error: NodeJS.ErrnoException) =>
+        finish({ kind: 'network-error', code: error.code ?? error.message }),
+      );
+    });
+    req.end(request.body);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generators
+// ---------------------------------------------------------------------------------------------
+
+const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
+const utf8 = (text: string) => Buffer.from(text, 'utf8');
+
+const TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
+const token = fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 16 });
+/** What Node's client sends in a header value: latin1 without controls other than tab. */
+const latin1 = fc.oneof(
+  weighted(8, fc.integer({ min: 0x20, max: 0x7e })),
+  weighted(2, fc.integer({ min: 0xa0, max: 0xff })),
+  weighted(1, fc.constant(0x09)),
+);
+const headerText = fc.string({ unit: latin1.map((c) => String.fromCharCode(c)), maxLength: 40 });
+const headerValue = fc.oneof(
+  weighted(60, headerText),
+  // Unicode and control characters: Node's client refuses most of them (counted, not sent).
+  weighted(1, fc.string({ unit: 'grapheme', maxLength: 8 })),
+  weighted(1, fc.constantFrom('\u0000', 'a\rb', '\u007f', '\u0001x')),
+  // Long values, some beyond the header section's limit.
+  weighted(
+    3,
+    fc.integer({ min: 256, max: MAX_HEADER_BYTES + 2048 }).map((n) => 'v'.repeat(n)),
+  ),
+);
+
+const GOOD_CONTENT_TYPES = [
+  'application/json',
+  'text/plain',
+  'application/json; charset=utf-8',
+  'text/plain; charset=UTF-8',
+  'text/plain;charset="utf-8"',
+  'application/json; charset=utf8',
+  'APPLICATION/JSON',
+  'Text/Plain; Charset=UTF-8',
+  'application/json; foo=bar; charset="utf-8"',
+];
+const ODD_CONTENT_TYPES = [
+  'application/json; charset=utf-16le',
+  'application/json; charset=iso-8859-1',
+  'text/plain; charset=latin1',
+  'text/plain; charset=',
+  'text/plain; charset',
+  'text/plain;;;',
+  'text/plain; charset="',
+  'application/json; charset=utf-8; charset=koi8-r',
+  'application/json; charset=utf-8 ; q=1',
+  'application/problem+json',
+  'application/merge-patch+json',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=----x',
+  'application/octet-stream',
+  'text/*',
+  '*/*',
+  '',
+  ';',
+  '/',
+  'application /json',
+  'application/json\t',
+  'text/plain; charset=\u00e9',
+];
+const contentType = fc.oneof(
+  weighted(6, fc.constantFrom(...GOOD_CONTENT_TYPES)),
+  weighted(4, fc.constantFrom(...ODD_CONTENT_TYPES)),
+  weighted(
+    2,
+    fc
+      .tuple(token, token, fc.array(fc.tuple(token, fc.oneof(token, headerText)), { maxLength: 3 }))
+      .map(([type, sub, ps]) => `${type}/${sub}${ps.map(([k, v]) => `; ${k}=${v}`).join('')}`),
+  ),
+  weighted(1, headerValue),
+);
+
+const accept = fc.oneof(
+  weighted(
+    6,
+    fc.constantFrom(
+      'application/json',
+      'text/plain',
+      '*/*',
+      'text/event-stream',
+      'application/problem+json',
+      'image/png',
+      'text/html',
+      'application/json;q=0',
+      'text/*;q=0.5, application/json;q=0.1',
+      'application/json;q=abc',
+      '*/*;q=0',
+      'text/plain;q=0, application/json;q=0',
+      ',,,',
+      '',
+      'application/*',
+      'text/event-stream;q=0, */*',
+    ),
+  ),
+  weighted(
+    1,
+    fc.tuple(token, token).map(([type, sub]) => `${type}/${sub}`),
+  ),
+  weighted(1, headerValue),
+);
+const contentEncoding = fc.constantFrom(
+  'gzip',
+  'deflate',
+  'br',
+  'identity',
+  'GZIP',
+  'compress',
+  'gzip, gzip',
+  'x-gzip',
+  '',
+);
+
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+const SPECIAL_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'content-type',
+  'Content-Type',
+];
+
+/** Extra request headers: the API's own, conditional ones, then anything. */
+const extraHeaders = fc.array(
+  fc.oneof(
+    fc.tuple(
+      fc.constant('Idempotency-Key'),
+      fc.oneof(fc.constantFrom('k-1', 'k-2', 'k-3', 'a b', '', '\u00e9'), headerValue),
+    ),
+    fc.tuple(
+      fc.constant('Kafka-Key'),
+      fc.oneof(fc.constantFrom('', 'user-42', 'k'.repeat(4097)), headerValue),
+    ),
+    fc.tuple(
+      fc
+        .oneof(fc.constantFrom(...SPECIAL_NAMES, '', 'trace-id'), token)
+        .map((n) => `Kafka-Header-${n}`),
+      headerValue,
+    ),
+    fc.tuple(fc.constant('traceparent'), fc.oneof(fc.constant(TRACEPARENT), headerValue)),
+    fc.tuple(fc.constantFrom('tracestate', 'X-Request-Id'), headerValue),
+    fc.tuple(
+      fc.constantFrom('If-None-Match', 'If-Modified-Since', 'Range', 'Expect', 'Origin'),
+      headerValue,
+    ),
+    fc.tuple(
+      fc.constantFrom('Authorization', 'X-API-Key', 'Access-Control-Request-Method'),
+      headerValue,
+    ),
+    fc.tuple(token, headerValue),
+  ),
+  { maxLength: 5 },
+);
+
+// Query strings: the routes' parameters with values that are valid, invalid, huge or badly encoded.
+const QUERY_CHARS =
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&\'()*+,;=:@/?%[]"<>\\^`{|}';
+const queryText = fc.string({ unit: fc.constantFrom(...QUERY_CHARS), maxLength: 24 });
+const queryValue = fc.oneof(
+  fc.constantFrom('0', '1', '-1', '1.5', '1e2', ' 1', '0x10', 'NaN', 'Infinity', 'true', ''),
+  fc.constantFrom('manual', 'auto', 'MANUAL', '1000', '3600001', '500', '501', 'user-42'),
+  fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '%FF%FE', '%C3%28', '%u0041', '9'.repeat(400)),
+  fc.integer({ min: -1000, max: 100_000 }).map(String),
+  queryText,
+  fc.string({ unit: 'grapheme', maxLength: 8 }).map((s) => encodeURIComponent(s)),
+  fc.integer({ min: 1, max: MAX_QUERY_BYTES + 1024 }).map((n) => 'q'.repeat(n)),
+);
+/**
+ * waitMs values: invalid ones of every kind, and valid ones kept short so the fuzz stays fast
+ * (with nothing buffered, a valid waitMs waits its full length).
+ */
+const waitMsValue = fc.oneof(
+  fc.constantFrom('-1', '30001', '99999999999999999999', '1.5', 'soon', '', ' ', '0x10', 'NaN'),
+  fc.constantFrom('0', '%30', '1e2'),
+  fc.integer({ min: 0, max: 250 }).map(String),
+  fc.integer({ min: 30_001, max: 2 ** 40 }).map(String),
+);
+function queryPairs(known: string[]): fc.Arbitrary<string[]> {
+  const pair = fc.oneof(
+    weighted(3, fc.tuple(fc.constantFrom(...known), fc.option(queryValue))),
+    weighted(2, fc.tuple(fc.constant('waitMs'), fc.option(waitMsValue))),
+    weighted(
+      1,
+      fc.tuple(
+        fc.constantFrom(...SPECIAL_NAMES, 'KEY', 'waitms', '', '[]', 'a[b]'),
+        fc.option(queryValue),
+      ),
+    ),
+    weighted(1, fc.tuple(queryText, fc.option(queryValue))),
+  );
+  return fc
+    .array(pair, { maxLength: 5 })
+    .map((pairs) => pairs.map(([name, value]) => (value === null ? name : `${name}=${value}`)));
+}
+const rawQuery = fc.constantFrom('?', '??', '?&&', '?=', '?a=1=2', '?&waitMs', '?#x');
+
+/** A path: the real ones, variations of them, random segments, odd encodings, very long ones. */
+function pathArb(real: string[]): fc.Arbitrary<string> {
+  const realPath = fc.constantFrom(...real);
+  const variation = fc.tuple(realPath, fc.nat(), fc.nat()).chain(([path, i, j]) => {
+    const k = 1 + (j % Math.max(1, path.length - 1));
+    const oneEncoded = `${path.slice(0, k)}%${path.charCodeAt(k).toString(16)}${path.slice(k + 1)}`;
+    return fc.constantFrom(
+      path.toUpperCase(),
+      `${path}/`,
+      `/${path}`,
+      path.replace('/api/', '/api//'),
+      path.replace('/api/', '/api/./'),
+      path.replace('/api/', '/api/x/../'),
+      path.replace('/api/', '/api/%2e%2e/api/'),
+      path.replace(/\//g, '%2F'),
+      `${path};v=1`,
+      `${path}%00`,
+      `${path}%`,
+      `${path}%zz`,
+      `${path}%E0%A4`,
+      `${path}#frag`,
+      `${path}/${'a'.repeat(1 + (i % 200))}`,
+      `${path}/../../../../etc/passwd`,
+      `${path}/..%2f..%2fpackage.json`,
+      oneEncoded,
+      '/swagger/..%2f..%2f..%2fpackage.json',
+      '/swagger/%',
+      '/swagger/index.html',
+      '/swagger/swagger-ui-init.js',
+    );
+  });
+  const segment = fc.string({
+    unit: fc.constantFrom(...'abcxyzAZ09-._~!$&\'()*+,;=:@%"<>[]\\^`{|}\u00e9\u00ff'),
+    maxLength: 12,
+  });
+  return fc.oneof(
+    weighted(10, realPath),
+    weighted(5, variation),
+    weighted(
+      2,
+      fc.array(segment, { maxLength: 6 }).map((segments) => `/${segments.join('/')}`),
+    ),
+    weighted(
+      1,
+      fc
+        .tuple(realPath, fc.integer({ min: 1000, max: MAX_HEADER_BYTES + 4096 }))
+        .map(([path, n]) => `${path}/${'x'.repeat(n)}`),
+    ),
+    weighted(1, fc.constantFrom('*', '/', '//', 'api/messages', 'http://example.com/api/messages')),
+  );
+}
+
+// Bodies: random bytes, random JSON, truncated JSON, deep nesting, huge strings, API-shaped ones.
+const jsonText = fc.json({ maxDepth: 4 });
+/** JSON nested up to `maxDepth` levels (arrays, objects, or both in turn). */
+function nested(maxDepth: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(
+      fc.integer({ min: 1, max: maxDepth }),
+      fc.constantFrom(['[', ']', 1], ['{"a":', '}', 1], ['[{"b":', '}]', 2] as const),
+    )
+    .map(([depth, [open, close, levels]]) => {
+      const times = Math.ceil(depth / Number(levels));
+      return `${open.repeat(times)}1${close.repeat(times)}`;
+    });
+}
+const deepJson = fc.oneof(
+  nested(40_000),
+  // Never closed: truncated deep JSON.
+  fc.integer({ min: 1, max: 40_000 }).map((depth) => '['.repeat(depth)),
+);
+const hugeString = fc
+  .tuple(
+    fc.integer({ min: MAX_MESSAGE_BYTES - 64, max: MAX_MESSAGE_BYTES + 2048 }),
+    fc.constantFrom('x', '\u00e9', '\\"', '\ud83d\ude00'),
+    fc.boolean(),
+  )
+  .map(([bytes, unit, quoted]) => {
+    const text = unit.repeat(Math.ceil(bytes / Buffer.byteLength(unit)));
+    return quoted ? `"${text}"` : text;
+  });
+const oddJson = fc.constantFrom(
+  '"\\ud800"',
+  '"\\udc00x"',
+  '["\\ud800"]',
+  '\ufeff"bom"',
+  '1e999',
+  '-0',
+  '12345678901234567890123456789',
+  'null',
+  '""',
+  '{}',
+  '[]',
+  '{"a":1,"a":2}',
+  '{"__proto__":{"x":1}}',
+  ' \n\t"spaced" \r\n',
+  '"\u2028\u2029"',
+);
+/** One POST /api/messages body: what the tutorial sends, and everything around it. */
+const messageBody = fc.oneof(
+  weighted(3, fc.constantFrom('"Hello, Kafka!"', 'Hello, Kafka!', '{"greeting":"Hello"}')),
+  weighted(3, jsonText),
+  weighted(1, fc.string({ unit: 'grapheme', maxLength: 40 })),
+  weighted(1, oddJson),
+  weighted(1, hugeString),
+  weighted(1, deepJson),
+);
+const batchValue = fc.oneof(
+  weighted(6, jsonText),
+  weighted(1, nested(BATCH_VALUE_MAX_DEPTH)),
+  weighted(
+    1,
+    hugeString.map((s) => (s.startsWith('"') ? s : `"${s}"`)),
+  ),
+  weighted(1, oddJson),
+);
+const jsonObject = (members: [string, string][]) =>
+  `{${members.map(([name, text]) => `${JSON.stringify(name)}:${text}`).join(',')}}`;
+const recordHeaders = fc
+  .dictionary(
+    fc.oneof(fc.constantFrom(...SPECIAL_NAMES), fc.string({ maxLength: 8 })),
+    fc.string({ maxLength: 8 }).map((s) => JSON.stringify(s)),
+    { maxKeys: 3 },
+  )
+  .map((dict) => jsonObject(Object.entries(dict)));
+/** A batch item the schema accepts (its record may still be refused: content-type, partition). */
+const validBatchItem = fc
+  .record(
+    {
+      value: batchValue,
+      key: fc.string({ minLength: 1, maxLength: 10 }).map((s) => JSON.stringify(s)),
+      headers: recordHeaders,
+      partition: fc.constantFrom('0', '0', '1', '1e300', '-0', '1.0'),
+    },
+    { requiredKeys: ['value'] },
+  )
+  .map((item) => jsonObject(Object.entries(item)));
+/** Anything near a batch item: wrong types, missing value, unknown members. */
+const wildBatchItem = fc
+  .record(
+    {
+      value: batchValue,
+      key: fc.oneof(
+        fc.string({ maxLength: 10 }).map((s) => JSON.stringify(s)),
+        fc.constantFrom('""', '1', 'null', '"\\ud800"', `"${'k'.repeat(4097)}"`),
+      ),
+      headers: fc.oneof(
+        recordHeaders,
+        fc.constantFrom('"x"', 'null', '[]', '{"__proto__":"x"}', '{"a":1}', '{"a":null}'),
+      ),
+      partition: fc.oneof(
+        fc.integer({ min: -3, max: 3 }).map(String),
+        fc.constantFrom('0.5', '"0"', '2147483648', 'null'),
+      ),
+      offset: fc.constantFrom('1', '"x"'),
+    },
+    { requiredKeys: [] },
+  )
+  .map((item) => jsonObject(Object.entries(item)));
+const batchItem = fc.oneof(weighted(6, validBatchItem), weighted(1, wildBatchItem));
+const batchBody = fc.oneof(
+  weighted(
+    6,
+    fc.array(batchItem, { minLength: 1, maxLength: 6 }).map((items) => `{"messages":[${items}]}`),
+  ),
+  weighted(
+    1,
+    fc.constantFrom(
+      '{"messages":[]}',
+      '{"messages":{}}',
+      '{"messages":null}',
+      '{"message":[{"value":1}]}',
+      '{"messages":[{"value":1}],"extra":true}',
+      '[{"value":1}]',
+    ),
+  ),
+  weighted(
+    1,
+    fc
+      .integer({ min: 995, max: 1010 })
+      .map((n) => `{"messages":[${Array.from({ length: n }, () => '{"value":1}').join(',')}]}`),
+  ),
+);
+const receiptsBody = fc.oneof(
+  fc
+    .array(
+      fc.oneof(
+        fc.string({ maxLength: 20 }).map((s) => JSON.stringify(s)),
+        fc.constantFrom('"b-0.AAAA"', '""', '1', 'null', `"${'r'.repeat(201)}"`, '"\\ud800"'),
+      ),
+      { maxLength: 5 },
+    )
+    .map((receipts) => `{"receipts":[${receipts}]}`),
+  fc.constantFrom(
+    '{"receipts":[]}',
+    '{"receipts":"x"}',
+    '{}',
+    `{"receipts":[${'"x",'.repeat(1000)}"x"]}`,
+  ),
+  fc
+    .integer({ min: ACK_BODY_LIMIT - 64, max: ACK_BODY_LIMIT + 1024 })
+    .map((n) => `{"receipts":["${'r'.repeat(n)}"]}`),
+);
+const anyBody = fc.oneof(
+  weighted(3, fc.constant(undefined)),
+  weighted(
+    2,
+    fc.uint8Array({ maxLength: 256 }).map((bytes) => Buffer.from(bytes)),
+  ),
+  weighted(3, jsonText.map(utf8)),
+  weighted(
+    2,
+    fc.tuple(jsonText, fc.nat()).map(([t, n]) => utf8(t.slice(0, n % (t.length + 1)))),
+  ),
+  weighted(1, deepJson.map(utf8)),
+  weighted(1, hugeString.map(utf8)),
+  weighted(1, oddJson.map(utf8)),
+  weighted(1, fc.constantFrom(Buffer.from([0xc3, 0x28]), Buffer.from([0xff, 0xfe, 0x22, 0x00]))),
+  weighted(1, fc.constant(Buffer.alloc(0))),
+  weighted(2, messageBody.map(utf8)),
+  weighted(2, batchBody.map(utf8)),
+  weighted(2, receiptsBody.map(utf8)),
+);
+
+/** Compresses the body for its Content-Encoding (a well-formed compressed body), or leaves it. */
+function encodeBody(body: Buffer | undefined, encoding: string | null, compress: boolean) {
+  if (!body || !compress || encoding === null) return body;
+  const compressor = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync }[
+    encoding.toLowerCase() as 'gzip' | 'deflate' | 'br'
+  ];
+  return compressor ? compressor(body) : body;
+}
+
+interface RequestParts {
+  method: string;
+  path: string;
+  query: string[];
+  contentType: string | null;
+  body: Buffer | undefined;
+}
+
+/** A request aimed at a real route, with a plausible content type and an API-shaped body. */
+function routeRequest(service: 'a' | 'b'): fc.Arbitrary<RequestParts> {
+  const jsonType = fc.oneof(weighted(4, fc.constant('application/json')), weighted(1, contentType));
+  if (service === 'a') {
+    return fc.oneof(
+      fc.record({
+        method: fc.constant('POST'),
+        path: fc.constant('/api/messages'),
+        query: queryPairs(['key']),
+        contentType: fc.oneof(
+          weighted(4, fc.constantFrom(...GOOD_CONTENT_TYPES)),
+          weighted(1, contentType),
+        ),
+        body: messageBody.map(utf8),
+      }),
+      fc.record({
+        method: fc.constant('POST'),
+        path: fc.constant('/api/messages/batch'),
+        query: queryPairs(['key']),
+        contentType: jsonType,
+        body: batchBody.map(utf8),
+      }),
+    );
+  }
+  return fc.oneof(
+    fc.record({
+      method: fc.constant('GET'),
+      path: fc.constantFrom('/api/messages', '/api/messages/batch', '/api/messages/stream'),
+      query: queryPairs(['max', 'ack', 'visibilityMs']),
+      contentType: fc.constant(null),
+      body: fc.constant(undefined),
+    }),
+    fc.record({
+      method: fc.constant('POST'),
+      path: fc.constantFrom('/api/messages/ack', '/api/messages/nack'),
+      query: queryPairs(['max', 'ack']),
+      contentType: jsonType,
+      body: receiptsBody.map(utf8),
+    }),
+  );
+}
+
+/** Anything: any method on any path, with any body. */
+function randomRequest(service: 'a' | 'b'): fc.Arbitrary<RequestParts> {
+  const api =
+    service === 'a'
+      ? ['/api/messages', '/api/messages/batch', '/api/bench/noop']
+      : [
+          '/api/messages',
+          '/api/messages/batch',
+          '/api/messages/stream',
+          '/api/messages/ack',
+          '/api/messages/nack',
+        ];
+  const common = ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/swagger', '/'];
+  return fc.record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'),
+    path: pathArb([...api, ...api, ...common]),
+    query: queryPairs(service === 'a' ? ['key'] : ['max', 'ack', 'visibilityMs']),
+    contentType: fc.option(contentType, { freq: 4 }),
+    body: anyBody,
+  });
+}
+
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function requestArb(service: 'a' | 'b'): fc.Arbitrary<FuzzRequest> {
+  return fc
+    .record({
+      parts: fc.oneof(weighted(2, routeRequest(service)), weighted(3, randomRequest(service))),
+      rawQuery: fc.oneof(weighted(12, fc.constant(null)), weighted(1, rawQuery)),
+      // Most GETs on service-b do not wait, so the fuzz stays fast; some use the default wait.
+      noWait: fc.oneof(weighted(6, fc.constant(true)), weighted(1, fc.constant(false))),
+      accept: fc.option(accept, { freq: 2 }),
+      contentEncoding: fc.oneof(weighted(8, fc.constant(null)), weighted(1, contentEncoding)),
+      compress: fc.boolean(),
+      extra: extraHeaders,
+      chunked: fc.oneof(weighted(5, fc.constant(false)), weighted(1, fc.constant(true))),
+    })
+    .map((r) => {
+      const { method, path, contentType: type } = r.parts;
+      const query = [...r.parts.query];
+      if (service === 'b' && method === 'GET' && r.noWait) query.push('waitMs=0');
+      const joined = query.join('&');
+      const target =
+        r.rawQuery !== null ? `${path}${r.rawQuery}${joined}` : joined ? `${path}?${joined}` : path;
+      let body = r.parts.body;
+      const mayStream = /stream/i.test(decodeSafely(target));
+      if (service === 'b' && method === 'GET' && mayStream && body) {
+        body = body.subarray(0, STREAM_GET_MAX_BODY); // KNOWN ISSUE 2
+      }
+      const headers: [string, string][] = [];
+      if (type !== null) headers.push(['Content-Type', type]);
+      if (r.accept !== null) headers.push(['Accept', r.accept]);
+      if (r.contentEncoding !== null) headers.push(['Content-Encoding', r.contentEncoding]);
+      headers.push(...r.extra);
+      const request: FuzzRequest = {
+        method,
+        target,
+        headers,
+        body: encodeBody(body, r.contentEncoding, r.compress),
+        chunked: r.chunked,
+        plain: body,
+      };
+      return Object.assign(request, { [fc.toStringMethod]: () => describeRequest(request) });
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// What every answer must be
+// ---------------------------------------------------------------------------------------------
+
+const cut = (text: string, max = 300) =>
+  text.length > max ? `${text.slice(0, max)}... (${text.length} characters)` : text;
+
+function describeRequest(r: FuzzRequest): string {
+  const headers = r.headers.map(([n, v]) => `${n}: ${JSON.stringify(cut(v, 100))}`).join('; ');
+  let body = 'no body';
+  if (r.body !== undefined) {
+    const encoded = r.plain && r.plain !== r.body ? `, ${r.plain.length} before its encoding` : '';
+    const shown = JSON.stringify(cut((r.plain ?? r.body).toString('latin1'), 160));
+    body = `body of ${r.body.length} bytes${encoded}${r.chunked ? ', chunked' : ''}: ${shown}`;
+  }
+  return `${r.method} ${JSON.stringify(cut(r.target, 200))} [${headers}] ${body}`;
+}
+
+/** Text that must never appear in an answer, unless the request itself contained it (an echo). */
+const LEAK_MARKERS = [
+  '    at ',
+  'node_modules',
+  '/work/',
+  '.ts:',
+  '.js:',
+  'Error:',
+  'TypeError',
+  'RangeError',
+  'SyntaxError',
+  'ReferenceError',
+  'Maximum call stack',
+  'Cannot read properties',
+  'is not a function',
+  'is not iterable',
+  'Unexpected token',
+  'Unexpected end of JSON',
+  'in JSON at position',
+  'KafkaJS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'devDependencies',
+];
+
+function requestText(r: FuzzRequest): string {
+  const headers = r.headers.map(([n, v]) => `${n}: ${v}`).join('\n');
+  const body = r.body ? `${r.body.toString('latin1')}\n${r.body.toString('utf8')}` : '';
+  return `${r.target}\n${decodeSafely(r.target)}\n${headers}\n${body}`.toLowerCase();
+}
+
+/** The request's header section, about as Node's server counts it against maxHeaderSize. */
+function headerSectionBytes(r: FuzzRequest): number {
+  const fixed = 'Host: 127.0.0.1:65535\r\nConnection: close\r\nContent-Length: 999999\r\n';
+  let bytes = r.method.length + r.target.length + 12 + fixed.length;
+  for (const [name, value] of r.headers) bytes += name.length + value.length + 4;
+  return bytes;
+}
+
+/**
+ * A request head Node's HTTP parser refuses before the app runs: a request target that is neither
+ * a path, `*` nor an absolute URL, bytes beyond ASCII in it (Node's client sends them as latin1),
+ * or a header section beyond MAX_HEADER_BYTES. KNOWN ISSUE 3.
+ */
+function malformedHead(r: FuzzRequest): boolean {
+  return (
+    !/^(\/|\*|https?:\/\/)/.test(r.target) ||
+    /[^\x21-\x7e]/.test(r.target) ||
+    headerSectionBytes(r) > MAX_HEADER_BYTES - 256
+  );
+}
+
+/** An Expect header other than 100-continue, which Node's server answers with 417 itself. */
+function unmetExpectation(r: FuzzRequest): boolean {
+  return r.headers.some(
+    ([name, value]) =>
+      name.toLowerCase() === 'expect' && value.trim().toLowerCase() !== '100-continue',
+  );
+}
+
+interface Tally {
+  requests: number;
+  statuses: Map<number, number>;
+  refusedByClient: number;
+  answeredByNode: number;
+  kafkaSlow: number;
+}
+
+const newTally = (): Tally => ({
+  requests: 0,
+  statuses: new Map(),
+  refusedByClient: 0,
+  answeredByNode: 0,
+  kafkaSlow: 0,
+});
+
+function summary(name: string, t: Tally): string {
+  const statuses = [...t.statuses].sort(([x], [y]) => x - y).map(([s, n]) => `${s}×${n}`);
+  return `${name}: ${t.requests} requests; statuses ${statuses.join(' ')}; not sent (refused by Node's client) ${t.refusedByClient}; answered by Node's HTTP server itself ${t.answeredByNode}; 503 for a slow Kafka ${t.kafkaSlow}`;
+}
+
+/** The property's verdict on one exchange: what is wrong with it (nothing, ideally). */
+function violationsOf(
+  service: 'a' | 'b',
+  request: FuzzRequest,
+  outcome: Outcome,
+  tally: Tally,
+): string[] {
+  tally.requests++;
+  switch (outcome.kind) {
+    case 'refused-by-client':
+      tally.refusedByClient++;
+      return [];
+    case 'no-answer':
+      return [`no answer within ${outcome.afterMs} ms (a hang)`];
+    case 'network-error':
+      // Node's server may reset the connection after refusing a request head while the client
+      // is still writing its body.
+      if (malformedHead(request) || unmetExpectation(request)) {
+        tally.answeredByNode++;
+        return [];
+      }
+      return [`the connection failed with ${outcome.code} before an answer`];
+  }
+  const { status, headers, body } = outcome.response;
+  tally.statuses.set(status, (tally.statuses.get(status) ?? 0) + 1);
+  const problems: string[] = [];
+  const type = String(headers['content-type'] ?? '');
+  const text = body.toString('utf8');
+
+  if (status >= 500) {
+    // Allowed only as service-a's answer to a slow Kafka (not expected here; counted).
+    if (service === 'a' && status === 503 && headers['retry-after'] !== undefined) {
+      tally.kafkaSlow++;
+    } else {
+      problems.push(`status ${status}: ${cut(text)}`);
+    }
+  }
+
+  // KNOWN ISSUE 3: Node's HTTP server answers a malformed request head (400), an oversized header
+  // section (431) and an unmet Expect (417) itself, before the app runs: no problem+json body.
+  const bare = type === '' && body.length === 0;
+  if (
+    bare &&
+    (((status === 400 || status === 431) && malformedHead(request)) ||
+      (status === 417 && unmetExpectation(request)))
+  ) {
+    tally.answeredByNode++;
+    return problems;
+  }
+
+  if (status >= 400) {
+    if (!type.startsWith('application/problem+json')) {
+      problems.push(`a ${status} of Content-Type ${JSON.stringify(type)}, not problem+json`);
+    } else if (request.method !== 'HEAD') {
+      let problem: { type?: unknown; title?: unknown; status?: unknown } | undefined;
+      try {
+        problem = JSON.parse(text) as typeof problem;
+      } catch {
+        problems.push(`a ${status} whose problem+json body is not JSON: ${cut(text)}`);
+      }
+      if (problem !== undefined) {
+        if (typeof problem !== 'object' || problem === null || Array.isArray(problem)) {
+          problems.push(`a ${status} whose problem is not an object: ${cut(text)}`);
+        } else {
+          if (typeof problem.type !== 'string' || problem.type === '') {
+            problems.push(`a ${status} whose problem has no type: ${cut(text)}`);
+          }
+          if (typeof problem.title !== 'string' || problem.title === '') {
+            problems.push(`a ${status} whose problem has no title: ${cut(text)}`);
+          }
+          if (problem.status !== status) {
+            problems.push(`a ${status} whose problem says status ${String(problem.status)}`);
+          }
+        }
+      }
+    }
+    if (status === 405 && headers.allow === undefined) problems.push('a 405 without Allow');
+  }
+
+  // Leaks are looked for in everything the services say themselves: every error, and service-a's
+  // answers to its POSTs. Not in service-b's messages (fuzzed values), the docs (Swagger UI's
+  // JavaScript) or metrics.
+  const says =
+    status >= 300 ||
+    (service === 'a' && request.method === 'POST' && /^\/api\//i.test(request.target));
+  if (says) {
+    const lower = text.toLowerCase();
+    const sent = requestText(request);
+    for (const marker of LEAK_MARKERS) {
+      const m = marker.toLowerCase();
+      if (lower.includes(m) && !sent.includes(m)) {
+        problems.push(`the body holds ${JSON.stringify(marker)}: ${cut(text)}`);
+      }
+    }
+  }
+
+  // A message from service-b is well-formed JSON, whatever it holds.
+  if (
+    service === 'b' &&
+    request.method === 'GET' &&
+    status === 200 &&
+    type.startsWith('application/json')
+  ) {
+    try {
+      JSON.parse(text);
+    } catch {
+      problems.push(`a 200 application/json that is not JSON: ${cut(text)}`);
+    }
+  }
+  return problems;
+}
+
+/** How long a request may take: long enough for any wait it asked for, so a miss is a hang. */
+function deadlineFor(request: FuzzRequest): number {
+  let waitMs = 2000;
+  for (const [, value = ''] of request.target.matchAll(/waitMs=([^&#]*)/g)) {
+    const n = Number(decodeSafely(value).trim());
+    if (Number.isFinite(n) && n <= 30_000) waitMs = Math.max(waitMs, n);
+  }
+  return 10_000 + waitMs;
+}
+
+async function fuzz(
+  service: 'a' | 'b',
+  port: number,
+  tally: Tally,
+  afterEachRun: () => Promise<string | undefined> = async () => undefined,
+): Promise<void> {
+  const requests = fc.array(requestArb(service), {
+    minLength: CONCURRENCY,
+    maxLength: CONCURRENCY,
+  });
+  await fc.assert(
+    fc.asyncProperty(requests, async (batch) => {
+      const outcomes = await Promise.all(batch.map((r) => send(port, r, deadlineFor(r))));
+      const failures = batch.flatMap((request, i) =>
+        violationsOf(service, request, outcomes[i] as Outcome, tally).map(
+          (problem) => `${problem}\n    for ${describeRequest(request)}`,
+        ),
+      );
+      const after = await afterEachRun();
+      if (after)
+        failures.push(`${after}\n    after ${batch.map(describeRequest).join('\n    and ')}`);
+      if (failures.length > 0) throw new Error(failures.join('\n'));
+    }),
+    {
+      numRuns: RUNS,
+      endOnFailure: process.env.FUZZ_NO_SHRINK === '1',
+      ...(SEED === undefined ? {} : { seed: SEED }),
+      plugins: [fc.interruptAfterTimeLimit(100_000, { failOnInterrupt: true })],
+    },
+  );
+}
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text() };
+}
+
+async function post(url: string, body: string, contentType = 'text/plain') {
+  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+  return { status: res.status, body: await res.text() };
+}
+
+describe('fuzzing both services on a real broker', () => {
+  const topic = uniqueName('fuzz');
+  let a: ServiceA;
+  let b: ServiceB;
+  const tallyA = newTally();
+  const tallyB = newTally();
+
+  beforeAll(async () => {
+    const limits = {
+      KAFKA_TOPIC: topic,
+      MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
+      MAX_HEADER_BYTES: String(MAX_HEADER_BYTES),
+      MAX_QUERY_BYTES: String(MAX_QUERY_BYTES),
+    };
+    a = await startA({ ...limits, POST_BATCH_MAX_BYTES: String(POST_BATCH_MAX_BYTES) });
+    b = await startB({
+      ...limits,
+      KAFKA_GROUP_ID: uniqueName('fuzz-group'),
+      DEFAULT_WAIT_MS: '100',
+    });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    console.log(`${summary('service-a', tallyA)}\n${summary('service-b', tallyB)}`);
+  });
+
+  /** Nobody should be left waiting in service-b once every answer was read (a zombie request). */
+  async function noRequestLeftWaiting(): Promise<string | undefined> {
+    const waiters = (b.buffer as unknown as { waiters?: unknown[] }).waiters;
+    if (!Array.isArray(waiters)) return undefined; // the buffer changed: nothing to look at
+    const deadline = Date.now() + 1000; // closing connections are noticed within milliseconds
+    while (waiters.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return waiters.length > 0
+      ? `${waiters.length} request(s) still waiting in service-b after their clients left`
+      : undefined;
+  }
+
+  it(`service-a: ${RUNS * CONCURRENCY} random requests, each answered below 500, errors as problem+json, no internals`, async () => {
+    await fuzz('a', a.port, tallyA);
+  }, 150_000);
+
+  it(`service-b: ${RUNS * CONCURRENCY} random requests, each answered below 500, errors as problem+json, no internals`, async () => {
+    await fuzz('b', b.port, tallyB, noRequestLeftWaiting);
+  }, 150_000);
+
+  it('both keep serving afterwards: a normal POST is delivered by a GET', async () => {
+    expect((await get(`${a.url}/health/ready`)).status).toBe(200);
+    expect((await get(`${b.url}/health/ready`)).status).toBe(200);
+    const value = `after the fuzz ${uniqueName('v')}`;
+    const posted = await post(`${a.url}/api/messages`, value);
+    expect(posted.status).toBe(200);
+    // The topic holds whatever the fuzz produced (and did not read): read on until it comes.
+    let read = 0;
+    await waitFor(
+      'the message posted after the fuzz',
+      async () => {
+        const { status, body } = await get(`${b.url}/api/messages/batch?max=500&waitMs=1000`);
+        expect(status).toBe(200);
+        const { messages } = JSON.parse(body) as { messages: { value: unknown }[] };
+        read += messages.length;
+        return messages.some((m) => m.value === value);
+      },
+      { timeoutMs: 30_000, intervalMs: 0 },
+    ).catch(async (error: unknown) => {
+      const { body } = await get(`${b.url}/health/ready`);
+      throw new Error(`${String(error)} (posted ${posted.body}; read ${read}; service-b ${body})`);
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // What the fuzz found, now fixed: each test states the right behaviour. They run after the fuzz.
+  // ---------------------------------------------------------------------------------------------
+
+  it('found by the fuzz, fixed: a batch value nested 10,000 deep is answered below 500', async () => {
+    const depth = 10_000;
+    const body = `{"messages":[{"value":${'['.repeat(depth)}${']'.repeat(depth)}}]}`;
+    const res = await post(`${a.url}/api/messages/batch`, body, 'application/json');
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it('found by the fuzz, fixed: a header section over MAX_HEADER_BYTES gets a problem+json 431', async () => {
+    const request = {
+      method: 'GET',
+      target: '/health/live',
+      headers: [['X-Big', 'v'.repeat(MAX_HEADER_BYTES)]] as [string, string][],
+      body: undefined,
+      chunked: false,
+    };
+    const outcome = await send(a.port, request, 10_000);
+    expect(outcome).toMatchObject({ kind: 'response', response: { status: 431 } });
+    const { headers } = (outcome as { response: FuzzResponse }).response;
+    expect(headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('found by the fuzz, fixed: a request target with a raw non-ASCII byte gets a problem+json 400', async () => {
+    const request = {
+      method: 'GET',
+      target: '/\u00e9',
+      headers: [],
+      body: undefined,
+      chunked: false,
+    };
+    const outcome = await send(a.port, request, 10_000);
+    expect(outcome).toMatchObject({ kind: 'response', response: { status: 400 } });
+    const { headers } = (outcome as { response: FuzzResponse }).response;
+    expect(headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('found by the fuzz, fixed: an unmet Expect header gets a problem+json 417', async () => {
+    const headers: [string, string][] = [['Expect', 'something-else']];
+    const request = {
+      method: 'GET',
+      target: '/health/live',
+      headers,
+      body: undefined,
+      chunked: false,
+    };
+    const outcome = await send(a.port, request, 10_000);
+    expect(outcome).toMatchObject({ kind: 'response', response: { status: 417 } });
+    const answer = (outcome as { response: FuzzResponse }).response;
+    expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  /** A GET with a 256 KiB body service-b does not read; the client leaves at the head or later. */
+  async function getWithBodyAndLeave(target: string, leaveAfterMs?: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const body = Buffer.alloc(256 * 1024, 'x');
+      const req = http.request({
+        host: '127.0.0.1',
+        port: b.port,
+        method: 'GET',
+        path: target,
+        agent: false,
+        headers: { 'Content-Type': 'text/plain', 'Content-Length': body.length },
+      });
+      const leave = () => {
+        req.destroy();
+        resolve();
+      };
+      req.on('error', () => resolve());
+      req.on('response', leave);
+      if (leaveAfterMs !== undefined) setTimeout(leave, leaveAfterMs);
+      req.end(body);
+    });
+  }
+
+  /** A message posted now reaches the next GETs (messages the fuzz left may come first). */
+  async function postedIsDeliveredToTheNextGet(): Promise<void> {
+    const value = `next ${uniqueName('v')}`;
+    expect((await post(`${a.url}/api/messages`, value)).status).toBe(200);
+    const deadline = Date.now() + 5000;
+    let found = false;
+    while (!found && Date.now() < deadline) {
+      const waitMs = Math.max(0, deadline - Date.now());
+      const res = await get(`${b.url}/api/messages/batch?max=500&waitMs=${waitMs}`);
+      const { messages } = JSON.parse(res.body) as { messages: { value: unknown }[] };
+      found = messages.some((m) => m.value === value);
+    }
+    expect(found).toBe(true);
+  }
+
+  it('found by the fuzz, fixed: a long poll with a body whose client left takes no message', async () => {
+    await getWithBodyAndLeave('/api/messages?waitMs=10000', 300);
+    await postedIsDeliveredToTheNextGet();
+  });
+
+  it('found by the fuzz, fixed: a stream with a body whose client left takes no message', async () => {
+    await getWithBodyAndLeave('/api/messages/stream');
+    await postedIsDeliveredToTheNextGet();
+  });
+});
