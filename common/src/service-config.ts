@@ -1,4 +1,8 @@
 // The settings both services read the same way: where Kafka is, which topic, how to log and listen.
+import type { Express } from 'express';
+import { warnIfExposed } from './http-security';
+import { startHttpServer, type RunningServer } from './http-server';
+import type { Logger } from './logger';
 import { brokerList, integer, list, oneOf, text, TOPIC_NAME } from './config';
 import { LOG_LEVELS } from './logger';
 
@@ -73,4 +77,21 @@ export function httpOptionsFrom(config: {
     corsOrigins: config.CORS_ORIGINS,
     maxQueryBytes: config.MAX_QUERY_BYTES,
   };
+}
+
+/** Listens as the shared settings say, warns when exposed without API keys, logs where. */
+export async function listenAsConfigured(
+  app: Express,
+  config: { PORT: number; HOST: string; MAX_HEADER_BYTES: number; API_KEYS: string[] },
+  logger: Logger,
+  name: string,
+): Promise<RunningServer> {
+  const http = await startHttpServer(app, {
+    port: config.PORT,
+    host: config.HOST,
+    maxHeaderBytes: config.MAX_HEADER_BYTES,
+  });
+  warnIfExposed(config.HOST, config.API_KEYS, logger);
+  logger.info({ url: http.url, swagger: `${http.url}/swagger` }, `${name} listening`);
+  return http;
 }

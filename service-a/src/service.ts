@@ -4,10 +4,8 @@ import {
   createMetrics,
   httpOptionsFrom,
   kafkaFromConfig,
-  startHttpServer,
-  warnIfExposed,
+  listenAsConfigured,
   type Logger,
-  type RunningServer,
 } from '@kafka-http/common';
 import { createApp } from './app';
 import type { ServiceAConfig } from './config';
@@ -72,13 +70,7 @@ export async function startServiceA(
     http: httpOptionsFrom(config),
     metrics,
   });
-  const http: RunningServer = await startHttpServer(app, {
-    port: config.PORT,
-    host: config.HOST,
-    maxHeaderBytes: config.MAX_HEADER_BYTES,
-  });
-  warnIfExposed(config.HOST, config.API_KEYS, logger);
-  logger.info({ url: http.url, swagger: `${http.url}/swagger` }, 'service-a listening');
+  const http = await listenAsConfigured(app, config, logger, 'service-a');
   return {
     url: http.url,
     port: http.port,

@@ -5,8 +5,7 @@ import {
   createMetrics,
   httpOptionsFrom,
   kafkaFromConfig,
-  startHttpServer,
-  warnIfExposed,
+  listenAsConfigured,
   type Logger,
 } from '@kafka-http/common';
 import { createApp } from './app';
@@ -134,13 +133,7 @@ export async function startServiceB(
       };
     },
   });
-  const http = await startHttpServer(app, {
-    port: config.PORT,
-    host: config.HOST,
-    maxHeaderBytes: config.MAX_HEADER_BYTES,
-  });
-  warnIfExposed(config.HOST, config.API_KEYS, logger);
-  logger.info({ url: http.url, swagger: `${http.url}/swagger` }, 'service-b listening');
+  const http = await listenAsConfigured(app, config, logger, 'service-b');
   return {
     url: http.url,
     port: http.port,

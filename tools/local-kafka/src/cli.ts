@@ -1,13 +1,9 @@
 // `npm run kafka -- fetch` downloads the broker jars; `npm run kafka -- start [--port N]
 // [--data-dir DIR]` runs a broker in the foreground until Ctrl-C.
 import { ensureKafkaInstalled, PrerequisiteError } from './install-kafka';
+import { option, runCli, stopOnSignal } from './cli-support';
 import { startLocalKafka } from './local-broker';
 import { cacheDir } from './paths';
-
-function option(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + 1] : undefined;
-}
 
 async function main(args: string[]): Promise<void> {
   const [command = 'start'] = args;
@@ -27,17 +23,7 @@ async function main(args: string[]): Promise<void> {
     log: console.log,
   });
   console.log(`Broker log: ${broker.logFile}\nPress Ctrl-C to stop.`);
-  const stop = () => {
-    broker.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignal(() => broker.stop());
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof PrerequisiteError ? error.message : error);
-  process.exit(1);
-});
+runCli(main);
