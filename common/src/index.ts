@@ -15,3 +15,4 @@ export * from './request-context';
 export * from './metrics';
 export * from './service-app';
 export * from './trace-context';
+export * from './avro';

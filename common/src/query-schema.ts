@@ -12,6 +12,7 @@ export interface QueryProperty {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  pattern?: string;
   default?: number | string | boolean;
   example?: number | string | boolean;
 }

@@ -12,6 +12,7 @@ import { IdempotencyStore } from './http/idempotency';
 import { messagesRouter } from './http/messages-route';
 import { openApiDocument } from './openapi';
 import type { MessagePublisher } from './kafka/message-publisher';
+import { loadMessageFormats, type MessageFormats } from './messages/message-codec';
 
 export interface AppDeps {
   publisher: MessagePublisher;
@@ -20,6 +21,10 @@ export interface AppDeps {
   batch?: Partial<Omit<BatchLimits, 'maxMessageBytes'>>;
   idempotency?: { ttlMs: number; maxKeys: number };
   benchNoopRoute?: boolean;
+  /** Avro schemas and message types (the repository's by default). */
+  formats?: MessageFormats;
+  /** The message type every value must satisfy, if any. */
+  topicType?: string;
   http?: HttpOptions;
   metrics?: Metrics;
 }
@@ -31,6 +36,8 @@ export function createApp({
   batch = {},
   idempotency = { ttlMs: 300_000, maxKeys: 100_000 },
   benchNoopRoute = false,
+  formats = loadMessageFormats(),
+  topicType,
   http,
   metrics = createMetrics('service-a'),
 }: AppDeps): Express {
@@ -46,7 +53,13 @@ export function createApp({
       logger,
       metrics,
       http,
-      openApi: openApiDocument({ topic: publisher.topic, maxMessageBytes, batchLimits }),
+      openApi: openApiDocument({
+        topic: publisher.topic,
+        maxMessageBytes,
+        batchLimits,
+        formats,
+        topicType,
+      }),
       readiness: () => ({
         ready: publisher.isReady(),
         details: {
@@ -57,8 +70,24 @@ export function createApp({
       }),
     },
     (app) => {
-      app.use(batchRouter({ publisher, limits: batchLimits, idempotency: store }));
-      app.use(messagesRouter({ publisher, maxMessageBytes, idempotency: store, benchNoopRoute }));
+      app.use(
+        batchRouter({
+          publisher,
+          limits: batchLimits,
+          idempotency: store,
+          formats: { formats, topicType },
+        }),
+      );
+      app.use(
+        messagesRouter({
+          publisher,
+          maxMessageBytes,
+          idempotency: store,
+          formats,
+          topicType,
+          benchNoopRoute,
+        }),
+      );
     },
   );
 }

@@ -1,6 +1,9 @@
 // service-a's configuration: the shared settings plus how produce requests are batched and bounded.
+import path from 'node:path';
 import {
   checkKafkaSecurity,
+  DEFAULT_SCHEMAS_DIR,
+  text,
   integer,
   MIB,
   oneOf,
@@ -33,6 +36,13 @@ export const serviceASettings = {
   IDEMPOTENCY_TTL_MS: integer(300_000, { min: 1000, max: 86_400_000 }),
   /** Most Idempotency-Keys remembered at once (the oldest are forgotten first). */
   IDEMPOTENCY_MAX_KEYS: integer(100_000, { min: 1, max: 10_000_000 }),
+  /** The folder of message types: JSON Schemas named `<type>.schema.json`. */
+  MESSAGE_TYPES_DIR: text(path.join(DEFAULT_SCHEMAS_DIR, 'json')),
+  /** A message type every value produced to the topic must satisfy (empty: any value). */
+  TOPIC_MESSAGE_TYPE: text('', { pattern: /^$|^[a-z0-9][a-z0-9._-]{0,63}$/, hint: 'a type name' }),
+  /** Runs the worker that publishes a generated Avro user every AVRO_WORKER_INTERVAL_MS. */
+  AVRO_WORKER_ENABLED: oneOf('false', ['true', 'false']),
+  AVRO_WORKER_INTERVAL_MS: integer(10_000, { min: 50, max: 86_400_000 }),
   /** Serves POST /api/bench/noop: the same request handling without Kafka, for the benchmark. */
   BENCH_NOOP_ROUTE: oneOf('false', ['true', 'false']),
 };

@@ -7,6 +7,8 @@ import {
 } from '@kafka-http/common';
 import { batchBodySchema, type BatchLimits } from './http/batch-route';
 import { produceQuerySchema } from './http/messages-route';
+import type { MessageFormats } from './messages/message-codec';
+import { formatDocs } from './messages/format-docs';
 
 const headerParameters = [
   {
@@ -39,12 +41,29 @@ export function openApiDocument({
   topic,
   maxMessageBytes,
   batchLimits,
+  formats,
+  topicType,
 }: {
   topic: string;
   maxMessageBytes: number;
   batchLimits: BatchLimits;
+  formats: MessageFormats;
+  topicType?: string;
 }): Record<string, unknown> {
   const { example: batchExample, ...batchSchema } = batchBodySchema(batchLimits);
+  const docs = formatDocs(formats, topicType);
+  const typeParameter = produceQuerySchema.properties.type;
+  const queryParameters = openApiQueryParameters(
+    typeParameter && formats.types.names.length > 0
+      ? {
+          ...produceQuerySchema,
+          properties: {
+            ...produceQuerySchema.properties,
+            type: { ...typeParameter, enum: formats.types.names },
+          },
+        }
+      : produceQuerySchema,
+  );
   return {
     openapi: '3.0.3',
     info: {
@@ -58,12 +77,8 @@ export function openApiDocument({
         post: {
           tags: ['messages'],
           summary: 'Produce one message',
-          description: `The body is the message value, at most ${maxMessageBytes} bytes. With \`application/json\` any JSON value is accepted: a JSON string is stored as its text (\`"Hello, Kafka!"\` becomes \`Hello, Kafka!\`), anything else as compact JSON. With \`text/plain\` the text is stored as it is. A \`content-type\` record header says which, so service-b returns exactly what was sent.`,
-          parameters: [
-            ...openApiQueryParameters(produceQuerySchema),
-            ...headerParameters,
-            idempotencyParameter,
-          ],
+          description: `The body is the message value, at most ${maxMessageBytes} bytes. With \`application/json\` any JSON value is accepted: a JSON string is stored as its text (\`"Hello, Kafka!"\` becomes \`Hello, Kafka!\`), anything else as compact JSON. With \`text/plain\` the text is stored as it is. A \`content-type\` record header says which, so service-b returns exactly what was sent.\n\n${docs.summary} A value that does not satisfy its type or Avro schema gets 422 with an \`errors\` list (a JSON Pointer and a reason per failing field), and nothing is produced.`,
+          parameters: [...queryParameters, ...headerParameters, idempotencyParameter],
           requestBody: {
             required: true,
             content: {
@@ -72,9 +87,11 @@ export function openApiDocument({
                 examples: {
                   tutorial: { summary: 'The tutorial message', value: 'Hello, Kafka!' },
                   object: { summary: 'Any JSON value', value: { greeting: 'Hello', n: 1 } },
+                  ...docs.jsonExamples,
                 },
               },
               'text/plain': { schema: { type: 'string', example: 'Hello, Kafka!' } },
+              ...docs.avroContent,
             },
           },
           responses: {
@@ -98,9 +115,17 @@ export function openApiDocument({
             ),
             '413': problemResponse(`The body is larger than ${maxMessageBytes} bytes.`),
             '415': problemResponse(
-              'The Content-Type is neither application/json nor text/plain (UTF-8).',
+              'The Content-Type is not application/json, text/plain (UTF-8) or application/avro+json with a known schema.',
             ),
-            '422': problemResponse('The Idempotency-Key was already used for a different request.'),
+            '422': {
+              description:
+                'The value does not satisfy its message type or Avro schema (`errors` lists each failing field), or the Idempotency-Key was already used for a different request.',
+              content: {
+                'application/problem+json': {
+                  schema: { $ref: '#/components/schemas/InvalidValue' },
+                },
+              },
+            },
             '503': problemResponse(
               'Kafka is unreachable or did not acknowledge in time; retry after the Retry-After seconds.',
             ),
@@ -145,6 +170,31 @@ export function openApiDocument({
     components: {
       schemas: {
         ...sharedOpenApiComponents.schemas,
+        ...docs.schemas,
+        InvalidValue: {
+          allOf: [
+            { $ref: '#/components/schemas/Problem' },
+            {
+              type: 'object',
+              properties: {
+                errors: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      pointer: {
+                        type: 'string',
+                        description: 'A JSON Pointer (RFC 6901) into the value.',
+                        example: '/items/0/quantity',
+                      },
+                      detail: { type: 'string', example: 'must be >= 1' },
+                    },
+                  },
+                },
+              },
+            },
+          ],
+        },
         BatchResults: {
           type: 'object',
           properties: {

@@ -1,6 +1,7 @@
 // Wires service-a together (config, logger, Kafka, HTTP) and stops it in order. main.ts runs it
 // as a process; the integration tests run it in-process on free ports.
 import {
+  ConfigError,
   createMetrics,
   httpOptionsFrom,
   kafkaFromConfig,
@@ -10,11 +11,15 @@ import {
 import { createApp } from './app';
 import type { ServiceAConfig } from './config';
 import { KafkaMessagePublisher } from './kafka/message-publisher';
+import { loadMessageFormats } from './messages/message-codec';
+import { UserWorker } from './workers/user-worker';
 
 export interface ServiceA {
   url: string;
   port: number;
   publisher: KafkaMessagePublisher;
+  /** The Avro user worker, when AVRO_WORKER_ENABLED=true. */
+  worker: UserWorker | undefined;
   /** Resolves when Kafka is reachable and the producer connected. */
   connected: Promise<void>;
   stop(reason?: string): Promise<void>;
@@ -25,6 +30,16 @@ export async function startServiceA(
   logger: Logger,
   { onFatal = () => process.exit(1) }: { onFatal?: (error: unknown) => void } = {},
 ): Promise<ServiceA> {
+  const formats = loadMessageFormats({
+    avroDir: config.AVRO_SCHEMAS_DIR,
+    typesDir: config.MESSAGE_TYPES_DIR,
+  });
+  const topicType = config.TOPIC_MESSAGE_TYPE || undefined;
+  if (topicType !== undefined && !formats.types.get(topicType)) {
+    throw new ConfigError([
+      `TOPIC_MESSAGE_TYPE: there is no message type ${topicType} in ${config.MESSAGE_TYPES_DIR} (known: ${formats.types.names.join(', ') || 'none'})`,
+    ]);
+  }
   const { kafka, topic } = kafkaFromConfig(config, logger);
   const metrics = createMetrics('service-a');
   const publisher = new KafkaMessagePublisher({
@@ -67,17 +82,42 @@ export async function startServiceA(
     batch: { maxMessages: config.POST_BATCH_MAX_MESSAGES, maxBytes: config.POST_BATCH_MAX_BYTES },
     idempotency: { ttlMs: config.IDEMPOTENCY_TTL_MS, maxKeys: config.IDEMPOTENCY_MAX_KEYS },
     benchNoopRoute: config.BENCH_NOOP_ROUTE === 'true',
+    formats,
+    topicType,
     http: httpOptionsFrom(config),
     metrics,
   });
   const http = await listenAsConfigured(app, config, logger, 'service-a');
+  const worker =
+    config.AVRO_WORKER_ENABLED === 'true'
+      ? new UserWorker({
+          publisher,
+          formats,
+          intervalMs: config.AVRO_WORKER_INTERVAL_MS,
+          logger: logger.child({ worker: 'avro-user' }),
+          metrics: {
+            sent: metrics.counter('avro_worker_sent_total', 'Generated users the worker sent.'),
+            failed: metrics.counter(
+              'avro_worker_failures_total',
+              'Worker sends that failed (retried at the next tick).',
+            ),
+          },
+        })
+      : undefined;
+  // The first user goes out once the producer is connected; later failures are the worker's to retry.
+  void connected.then(
+    () => worker?.start(),
+    () => undefined,
+  );
   return {
     url: http.url,
     port: http.port,
     publisher,
+    worker,
     connected,
     async stop() {
-      // Stop taking requests and let in-flight ones finish, then close the producer.
+      // Stop the worker and taking requests, let in-flight sends finish, then close the producer.
+      await worker?.stop();
       await http.close();
       await publisher.stop();
     },

@@ -1,7 +1,10 @@
 // Builds service-b's Express app from its parts. No I/O here: tests pass a buffer they fill.
+import path from 'node:path';
 import type { Express } from 'express';
 import {
+  AvroSchemaRegistry,
   createMetrics,
+  DEFAULT_SCHEMAS_DIR,
   createServiceApp,
   type HttpOptions,
   type Logger,
@@ -23,6 +26,8 @@ export interface AppDeps {
   groupId: string;
   limits: ConsumeLimits;
   logger: Logger;
+  /** The Avro schemas records can be decoded with (the repository's by default). */
+  avro?: AvroSchemaRegistry;
   /** How often an idle stream gets a keep-alive comment. */
   streamKeepAliveMs?: number;
   http?: HttpOptions;
@@ -32,6 +37,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const { buffer, acks, readiness, topic, groupId, limits, logger } = deps;
   const metrics = deps.metrics ?? createMetrics('service-b');
+  const avro =
+    deps.avro ?? AvroSchemaRegistry.fromDirectory(path.join(DEFAULT_SCHEMAS_DIR, 'avro'));
   const app = createServiceApp(
     {
       logger,
@@ -47,12 +54,13 @@ export function createApp(deps: AppDeps): Express {
         if (req.method === 'GET') req.resume();
         next();
       });
-      routes.use(messagesRouter({ buffer, acks, limits }));
+      routes.use(messagesRouter({ buffer, acks, limits, avro }));
       routes.use(ackRouter({ acks }));
       routes.use(
         streamRouter({
           buffer,
           maxValueBytes: limits.maxValueBytes,
+          avro,
           keepAliveMs: deps.streamKeepAliveMs,
         }),
       );

@@ -169,13 +169,19 @@ export function openApiDocument({
             keyEncoding: { type: 'string', enum: ['base64'] },
             value: {
               description:
-                'The parsed value for JSON records, the text for text records, base64 for bytes that are not UTF-8 (then `encoding` is `base64`), null for a record without a value.',
+                "The parsed value for JSON records, the text for text records, base64 for bytes that are not UTF-8 (then `encoding` is `base64`), null for a record without a value. An Avro record (content-type application/avro) comes in Avro's JSON encoding when service-b has its schema (named in `valueSchema`), else as base64 with a `warning` saying why.",
               example: 'Hello, Kafka!',
             },
             encoding: { type: 'string', enum: ['base64'] },
+            valueSchema: {
+              type: 'string',
+              description: 'The Avro schema an Avro record was written with.',
+              example: 'example.User',
+            },
             warning: {
               type: 'string',
-              description: 'Set when the record claimed JSON but is not valid JSON.',
+              description:
+                'Set when the record claimed JSON but is not valid JSON, or is Avro that service-b cannot decode (unknown schema, another schema version, bad bytes).',
             },
             headers: {
               type: 'object',

@@ -2,6 +2,7 @@
 // main.ts runs it as a process; the integration tests run it in-process on free ports.
 import { randomBytes } from 'node:crypto';
 import {
+  AvroSchemaRegistry,
   createMetrics,
   httpOptionsFrom,
   kafkaFromConfig,
@@ -106,6 +107,7 @@ export async function startServiceB(
   const app = createApp({
     buffer,
     acks,
+    avro: AvroSchemaRegistry.fromDirectory(config.AVRO_SCHEMAS_DIR),
     topic: config.KAFKA_TOPIC,
     groupId: config.KAFKA_GROUP_ID,
     limits: {

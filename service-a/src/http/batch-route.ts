@@ -3,15 +3,21 @@
 import express, { Router } from 'express';
 import { HttpProblem, methodNotAllowed, problems, validateJsonBody } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
+import { AVRO_CONTENT_TYPE } from '@kafka-http/common';
 import {
+  checkMessageType,
   CONTENT_TYPE_HEADER,
+  encodeAvro,
   JSON_CONTENT_TYPE,
   LONE_SURROGATE,
+  RESERVED_HEADERS,
   TEXT_CONTENT_TYPE,
+  type MessageFormats,
 } from '../messages/message-codec';
+import { TYPE_NAME } from '../messages/message-types';
 import type { MessagePublisher, OutgoingMessage, PublishResult } from '../kafka/message-publisher';
 import type { IdempotencyStore, Reply } from './idempotency';
-import { MAX_KEY_LENGTH } from './messages-route';
+import { MAX_KEY_LENGTH, messageTypeFor } from './messages-route';
 import { jsonReply, replyOnce } from './reply';
 
 export interface BatchLimits {
@@ -46,6 +52,18 @@ export function batchBodySchema(limits: BatchLimits) {
               description: 'Record headers (not content-type, which service-a sets).',
             },
             partition: { type: 'integer', minimum: 0 },
+            type: {
+              type: 'string',
+              pattern: TYPE_NAME.source,
+              description:
+                'A registered message type the value must satisfy (422 for this message otherwise).',
+            },
+            schema: {
+              type: 'string',
+              minLength: 1,
+              description:
+                "An Avro schema name: the value (in Avro's JSON encoding) is stored as Avro binary.",
+            },
           },
         },
       },
@@ -54,6 +72,10 @@ export function batchBodySchema(limits: BatchLimits) {
       messages: [
         { value: 'Hello, Kafka!' },
         { value: { greeting: 'Hello', n: 1 }, key: 'user-42', headers: { source: 'docs' } },
+        {
+          value: { id: 10042, name: 'Ada Lovelace', email: 'ada@example.com' },
+          schema: 'example.User',
+        },
       ],
     },
   } as const;
@@ -64,20 +86,60 @@ interface BatchItem {
   key?: string;
   headers?: Record<string, string>;
   partition?: number;
+  type?: string;
+  schema?: string;
 }
 
-function toOutgoing(item: BatchItem, maxMessageBytes: number): OutgoingMessage | HttpProblem {
-  if (
-    item.headers &&
-    Object.keys(item.headers).some((name) => name.toLowerCase() === CONTENT_TYPE_HEADER)
-  ) {
-    return problems.badRequest('The content-type record header is set by service-a.');
+export interface BatchFormats {
+  formats?: MessageFormats;
+  topicType?: string;
+}
+
+function encodeItem(item: BatchItem, { formats, topicType }: BatchFormats) {
+  const typeHeaders = checkMessageType(
+    item.value,
+    messageTypeFor(item.type, { formats, topicType }),
+  );
+  if (item.schema !== undefined) {
+    if (!formats) throw problems.unsupportedMediaType('Avro is not available here.');
+    const avro = encodeAvro(formats.avro, item.schema, item.value);
+    return {
+      value: avro.value,
+      headers: { ...typeHeaders, ...avro.headers, [CONTENT_TYPE_HEADER]: AVRO_CONTENT_TYPE },
+    };
   }
   const isText = typeof item.value === 'string';
   if (isText && LONE_SURROGATE.test(item.value as string)) {
-    return problems.badRequest('The string holds an unpaired surrogate, which is not text.');
+    throw problems.badRequest('The string holds an unpaired surrogate, which is not text.');
   }
-  const value = Buffer.from(isText ? (item.value as string) : JSON.stringify(item.value), 'utf8');
+  return {
+    value: Buffer.from(isText ? (item.value as string) : JSON.stringify(item.value), 'utf8'),
+    headers: {
+      ...typeHeaders,
+      [CONTENT_TYPE_HEADER]: isText ? TEXT_CONTENT_TYPE : JSON_CONTENT_TYPE,
+    },
+  };
+}
+
+function toOutgoing(
+  item: BatchItem,
+  maxMessageBytes: number,
+  formats: BatchFormats,
+): OutgoingMessage | HttpProblem {
+  const reserved = Object.keys(item.headers ?? {}).find((name) =>
+    RESERVED_HEADERS.includes(name.toLowerCase()),
+  );
+  if (reserved !== undefined) {
+    return problems.badRequest(`The ${reserved} record header is set by service-a.`);
+  }
+  let encoded: { value: Buffer; headers: Record<string, string> };
+  try {
+    encoded = encodeItem(item, formats);
+  } catch (error) {
+    if (error instanceof HttpProblem) return error;
+    throw error;
+  }
+  const { value } = encoded;
   if (value.length > maxMessageBytes) {
     return new HttpProblem({
       status: 413,
@@ -85,15 +147,19 @@ function toOutgoing(item: BatchItem, maxMessageBytes: number): OutgoingMessage |
       detail: `The value is ${value.length} bytes, more than the limit of ${maxMessageBytes}.`,
     });
   }
-  const headers: IHeaders = {
-    ...item.headers,
-    [CONTENT_TYPE_HEADER]: isText ? TEXT_CONTENT_TYPE : JSON_CONTENT_TYPE,
-  };
+  const headers: IHeaders = { ...item.headers, ...encoded.headers };
   return { key: item.key, value, headers, partition: item.partition };
 }
 
 function errorOf(problem: HttpProblem) {
-  return { error: { status: problem.status, title: problem.title, detail: problem.detail } };
+  return {
+    error: {
+      status: problem.status,
+      title: problem.title,
+      detail: problem.detail,
+      ...problem.extensions,
+    },
+  };
 }
 
 /** 200 when every message was written, 207 when some were, the common status when none was. */
@@ -127,10 +193,12 @@ export function batchRouter({
   publisher,
   limits,
   idempotency,
+  formats = {},
 }: {
   publisher: MessagePublisher;
   limits: BatchLimits;
   idempotency: IdempotencyStore;
+  formats?: BatchFormats;
 }): Router {
   const router = Router();
   router.post(
@@ -152,7 +220,7 @@ export function batchRouter({
         throw problems.badRequest('A message value is nested too deeply.');
       }
       await replyOnce(req, res, idempotency, fingerprint, async () => {
-        const prepared = items.map((item) => toOutgoing(item, limits.maxMessageBytes));
+        const prepared = items.map((item) => toOutgoing(item, limits.maxMessageBytes, formats));
         const valid = prepared.filter((p): p is OutgoingMessage => !(p instanceof HttpProblem));
         const published = await publisher.publishMany(valid);
         let next = 0;

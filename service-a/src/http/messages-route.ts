@@ -3,6 +3,7 @@
 // `Kafka-Header-<name>` request headers.
 import express, { Router, type Request } from 'express';
 import {
+  HttpProblem,
   methodNotAllowed,
   preferredResponseType,
   problems,
@@ -12,7 +13,14 @@ import {
   type QuerySchema,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
-import { CONTENT_TYPE_HEADER, encodeRequestBody } from '../messages/message-codec';
+import {
+  CONTENT_TYPE_HEADER,
+  encodeRequestBody,
+  RESERVED_HEADERS,
+  type EncodeOptions,
+  type MessageFormats,
+} from '../messages/message-codec';
+import { TYPE_NAME } from '../messages/message-types';
 import type { MessagePublisher, PublishedMessage } from '../kafka/message-publisher';
 import type { IdempotencyStore } from './idempotency';
 import { jsonReply, replyOnce } from './reply';
@@ -31,8 +39,36 @@ export const produceQuerySchema: QuerySchema = {
       description:
         'Record key (or send it in a `Kafka-Key` header), e.g. `user-42`. Records with the same key go to the same partition, so they keep their order.',
     },
+    type: {
+      type: 'string',
+      pattern: TYPE_NAME.source,
+      description:
+        'A registered message type (a JSON Schema in the schemas folder), e.g. `order`. The value must satisfy it, or the answer is 422 listing each failing field; the record gets a `message-type` header.',
+    },
   },
 };
+
+/**
+ * The message type a request must satisfy: the one it names, or the one its topic is bound to.
+ * 400 for a type that does not exist, 422 for one other than the topic's.
+ */
+export function messageTypeFor(
+  requested: string | undefined,
+  { formats, topicType }: { formats?: MessageFormats; topicType?: string },
+): EncodeOptions {
+  if (requested !== undefined && !formats?.types.get(requested)) {
+    const known = formats?.types.names.join(', ') || 'none';
+    throw problems.badRequest(`There is no message type ${requested}. Known types: ${known}.`);
+  }
+  if (requested !== undefined && topicType !== undefined && requested !== topicType) {
+    throw new HttpProblem({
+      status: 422,
+      title: 'Unprocessable Content',
+      detail: `This topic accepts only messages of type ${topicType}, not ${requested}.`,
+    });
+  }
+  return { formats, typeName: requested ?? topicType };
+}
 
 /** The record key and headers a POST asks for, from its query string and request headers. */
 export function recordMetadataOf(req: Request, queryKey: string | undefined) {
@@ -50,9 +86,9 @@ export function recordMetadataOf(req: Request, queryKey: string | undefined) {
   for (const [name, value] of Object.entries(req.headers)) {
     if (!name.startsWith(RECORD_HEADER_PREFIX) || value === undefined) continue;
     const recordHeader = name.slice(RECORD_HEADER_PREFIX.length);
-    if (recordHeader === '' || recordHeader === CONTENT_TYPE_HEADER) {
+    if (recordHeader === '' || RESERVED_HEADERS.includes(recordHeader)) {
       throw problems.badRequest(
-        `Kafka-Header-${recordHeader || '<name>'} cannot be set: name a header, other than content-type (service-a sets it).`,
+        `Kafka-Header-${recordHeader || '<name>'} cannot be set: name a header other than ${RESERVED_HEADERS.join(', ')} (service-a sets those).`,
       );
     }
     headers[recordHeader] = Array.isArray(value) ? value.join(', ') : value;
@@ -77,11 +113,15 @@ export function messagesRouter({
   publisher,
   maxMessageBytes,
   idempotency,
+  formats,
+  topicType,
   benchNoopRoute = false,
 }: {
   publisher: MessagePublisher;
   maxMessageBytes: number;
   idempotency: IdempotencyStore;
+  formats?: MessageFormats;
+  topicType?: string;
   benchNoopRoute?: boolean;
 }): Router {
   const router = Router();
@@ -94,14 +134,19 @@ export function messagesRouter({
   ];
 
   router.post('/api/messages', ...readRequest, async (req, res) => {
-    const encoded = encodeRequestBody(req.body as Buffer | undefined, req.get('content-type'));
-    const { key, headers } = recordMetadataOf(req, (res.locals.query as { key?: string }).key);
+    const query = res.locals.query as { key?: string; type?: string };
+    const encoded = encodeRequestBody(
+      req.body as Buffer | undefined,
+      req.get('content-type'),
+      messageTypeFor(query.type, { formats, topicType }),
+    );
+    const { key, headers } = recordMetadataOf(req, query.key);
     const asText = preferredResponseType(req) === 'text/plain';
     await replyOnce(req, res, idempotency, JSON.stringify({ key, headers }), async () => {
       const published = await publisher.publish({
         key,
         value: encoded.value,
-        headers: { ...headers, [CONTENT_TYPE_HEADER]: encoded.contentType },
+        headers: { ...headers, ...encoded.headers, [CONTENT_TYPE_HEADER]: encoded.contentType },
       });
       return asText
         ? {

@@ -1,36 +1,131 @@
 // Turns a POST body into the bytes of a Kafka record value, and names its format in a record
 // header so a reader can give back exactly what was sent. Pure: no I/O, easy to test.
-import { problems } from '@kafka-http/common';
+import path from 'node:path';
+import {
+  AvroSchemaRegistry,
+  AVRO_CONTENT_TYPE,
+  DEFAULT_SCHEMAS_DIR,
+  AVRO_FINGERPRINT_HEADER,
+  AVRO_SCHEMA_HEADER,
+  avroFieldErrors,
+  problems,
+} from '@kafka-http/common';
+import { invalidValue, MESSAGE_TYPE_HEADER, MessageTypes } from './message-types';
 
 /** The record header that says how the value is encoded. */
 export const CONTENT_TYPE_HEADER = 'content-type';
 export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 export const JSON_CONTENT_TYPE = 'application/json';
-export const ACCEPTED_CONTENT_TYPES = ['application/json', 'text/plain'] as const;
+/** Record headers service-a sets itself; a client cannot set them (they would misdescribe the value). */
+export const RESERVED_HEADERS: readonly string[] = [
+  CONTENT_TYPE_HEADER,
+  MESSAGE_TYPE_HEADER,
+  AVRO_SCHEMA_HEADER,
+  AVRO_FINGERPRINT_HEADER,
+];
+
+/** POST this, with the schema's name, to have a JSON value (Avro's JSON encoding) stored as Avro. */
+export const AVRO_JSON_CONTENT_TYPE = 'application/avro+json';
+export const ACCEPTED_CONTENT_TYPES = [
+  'application/json',
+  'text/plain',
+  AVRO_JSON_CONTENT_TYPE,
+] as const;
 
 export interface EncodedValue {
   value: Buffer;
-  contentType: typeof TEXT_CONTENT_TYPE | typeof JSON_CONTENT_TYPE;
+  contentType: string;
   /** The text of the value, for the tutorial's "Message '...' sent" sentence. */
   text: string;
+  /** Further record headers: the Avro schema, or the message type the value was checked against. */
+  headers?: Record<string, string>;
+}
+
+/** The schemas a value can be checked against or encoded with. */
+export interface MessageFormats {
+  avro: AvroSchemaRegistry;
+  types: MessageTypes;
+}
+
+/** Reads the schema folders (by default the repository's `schemas/avro` and `schemas/json`). */
+export function loadMessageFormats({
+  avroDir = path.join(DEFAULT_SCHEMAS_DIR, 'avro'),
+  typesDir = path.join(DEFAULT_SCHEMAS_DIR, 'json'),
+}: { avroDir?: string; typesDir?: string } = {}): MessageFormats {
+  return {
+    avro: AvroSchemaRegistry.fromDirectory(avroDir),
+    types: MessageTypes.fromDirectory(typesDir),
+  };
+}
+
+export interface EncodeOptions {
+  formats?: MessageFormats;
+  /** The message type the value must satisfy (named by the request, or bound to the topic). */
+  typeName?: string;
 }
 
 interface MediaType {
   type: string;
   charset: string | undefined;
+  /** The `schema` parameter, for application/avro+json. */
+  schema: string | undefined;
 }
 
 export function parseMediaType(header: string | undefined): MediaType | undefined {
   if (!header) return undefined;
   const [type = '', ...params] = header.split(';');
-  let charset: string | undefined;
+  const found: Record<string, string> = {};
   for (const param of params) {
     const [name, value] = param.split('=').map((part) => part.trim());
-    if (name?.toLowerCase() === 'charset' && value) {
-      charset = value.replace(/^"(.*)"$/, '$1').toLowerCase();
-    }
+    if (name && value) found[name.toLowerCase()] = value.replace(/^"(.*)"$/, '$1');
   }
-  return { type: type.trim().toLowerCase(), charset };
+  return {
+    type: type.trim().toLowerCase(),
+    charset: found.charset?.toLowerCase(),
+    schema: found.schema,
+  };
+}
+
+/** Checks a value against the message type, when there is one; the record then names the type. */
+export function checkMessageType(
+  value: unknown,
+  { formats, typeName }: EncodeOptions,
+): Record<string, string> {
+  if (typeName === undefined || !formats) return {};
+  formats.types.check(typeName, value);
+  return { [MESSAGE_TYPE_HEADER]: typeName };
+}
+
+/**
+ * Encodes a JSON value, written in Avro's JSON encoding, as Avro binary with the named schema.
+ * 415 for a schema this service does not have, 422 listing each field that does not fit.
+ */
+export function encodeAvro(
+  registry: AvroSchemaRegistry,
+  schemaName: string | undefined,
+  value: unknown,
+): { value: Buffer; headers: Record<string, string> } {
+  const known = registry.names.join(', ') || 'none (add .avsc files to the schemas folder)';
+  if (!schemaName) {
+    throw problems.unsupportedMediaType(
+      `Name the Avro schema: ${AVRO_JSON_CONTENT_TYPE}; schema=<name>. Known schemas: ${known}.`,
+    );
+  }
+  const schema = registry.find(schemaName);
+  if (!schema) {
+    throw problems.unsupportedMediaType(
+      `There is no Avro schema ${schemaName}. Known schemas: ${known}.`,
+    );
+  }
+  const errors = avroFieldErrors(schema.type, value);
+  if (errors.length > 0) throw invalidValue(`the Avro schema ${schema.name}`, errors);
+  return {
+    value: schema.type.toBuffer(schema.type.fromString(JSON.stringify(value))),
+    headers: {
+      [AVRO_SCHEMA_HEADER]: schema.name,
+      [AVRO_FINGERPRINT_HEADER]: schema.fingerprint,
+    },
+  };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -81,11 +176,12 @@ export function compactJson(json: string): string {
 export function encodeRequestBody(
   body: Buffer | undefined,
   contentTypeHeader: string | undefined,
+  options: EncodeOptions = {},
 ): EncodedValue {
   const mediaType = parseMediaType(contentTypeHeader);
   if (!mediaType || !(ACCEPTED_CONTENT_TYPES as readonly string[]).includes(mediaType.type)) {
     throw problems.unsupportedMediaType(
-      `Send the message as application/json or text/plain${
+      `Send the message as application/json, text/plain or ${AVRO_JSON_CONTENT_TYPE}; schema=<name>${
         mediaType ? `, not ${mediaType.type}` : ' (the Content-Type header is missing)'
       }.`,
     );
@@ -102,7 +198,8 @@ export function encodeRequestBody(
   }
   const textBody = decodeUtf8(body);
   if (mediaType.type === 'text/plain') {
-    return { value: body, contentType: TEXT_CONTENT_TYPE, text: textBody };
+    const headers = checkMessageType(textBody, options);
+    return { value: body, contentType: TEXT_CONTENT_TYPE, text: textBody, headers };
   }
   let parsed: unknown;
   try {
@@ -110,12 +207,33 @@ export function encodeRequestBody(
   } catch {
     throw problems.badRequest('The request body is not valid JSON.');
   }
+  const typeHeaders = checkMessageType(parsed, options);
+  if (mediaType.type === AVRO_JSON_CONTENT_TYPE) {
+    if (!options.formats) throw problems.unsupportedMediaType('Avro is not available here.');
+    const avro = encodeAvro(options.formats.avro, mediaType.schema, parsed);
+    return {
+      value: avro.value,
+      contentType: AVRO_CONTENT_TYPE,
+      text: compactJson(textBody.trim()),
+      headers: { ...typeHeaders, ...avro.headers },
+    };
+  }
   if (typeof parsed === 'string') {
     if (LONE_SURROGATE.test(parsed)) {
       throw problems.badRequest('The JSON string holds an unpaired surrogate, which is not text.');
     }
-    return { value: Buffer.from(parsed, 'utf8'), contentType: TEXT_CONTENT_TYPE, text: parsed };
+    return {
+      value: Buffer.from(parsed, 'utf8'),
+      contentType: TEXT_CONTENT_TYPE,
+      text: parsed,
+      headers: typeHeaders,
+    };
   }
   const compact = compactJson(textBody.trim());
-  return { value: Buffer.from(compact, 'utf8'), contentType: JSON_CONTENT_TYPE, text: compact };
+  return {
+    value: Buffer.from(compact, 'utf8'),
+    contentType: JSON_CONTENT_TYPE,
+    text: compact,
+    headers: typeHeaders,
+  };
 }

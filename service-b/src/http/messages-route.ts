@@ -8,6 +8,7 @@ import {
   requireAcceptable,
   validateQuery,
   validTraceparent,
+  type AvroSchemaRegistry,
   type QueryProperty,
   type QuerySchema,
 } from '@kafka-http/common';
@@ -106,13 +107,15 @@ export function messagesRouter({
   buffer,
   acks,
   limits,
+  avro,
 }: {
   buffer: DeliveryBuffer;
   acks: AckRegistry;
   limits: ConsumeLimits;
+  avro?: AvroSchemaRegistry;
 }): Router {
   const router = Router();
-  const render = { maxValueBytes: limits.maxValueBytes };
+  const render = { maxValueBytes: limits.maxValueBytes, avro };
   // Express would answer HEAD through the GET handler, taking messages and sending no body.
   router.head(['/api/messages', '/api/messages/batch'], methodNotAllowed(['GET']));
 

@@ -3,7 +3,7 @@
 // the socket has room (backpressure), so a slow client never makes the service buffer for it.
 import { once } from 'node:events';
 import { Router } from 'express';
-import { methodNotAllowed, problems } from '@kafka-http/common';
+import { methodNotAllowed, problems, type AvroSchemaRegistry } from '@kafka-http/common';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
 import { recordJson } from '../messages/record-view';
 
@@ -13,10 +13,12 @@ export const KEEP_ALIVE_MS = 15_000;
 export function streamRouter({
   buffer,
   maxValueBytes,
+  avro,
   keepAliveMs = KEEP_ALIVE_MS,
 }: {
   buffer: DeliveryBuffer;
   maxValueBytes: number;
+  avro?: AvroSchemaRegistry;
   keepAliveMs?: number;
 }): Router {
   const router = Router();
@@ -61,7 +63,7 @@ export function streamRouter({
         const { partition, offset } = lease.message;
         // A JSON value from another producer may hold line breaks between its tokens (never inside
         // its strings, where JSON escapes them); a line break would end the event's data line.
-        const data = recordJson(lease.message, { maxValueBytes }).replace(/\r\n|\r|\n/g, ' ');
+        const data = recordJson(lease.message, { maxValueBytes, avro }).replace(/\r\n|\r|\n/g, ' ');
         const event = `id: ${partition}-${offset}\nevent: message\ndata: ${data}\n\n`;
         pending.add(lease);
         const hasRoom = res.write(event, (error) => {

@@ -1,6 +1,14 @@
 // How a Kafka record is shown to an HTTP client. The record's `content-type` header (written by
 // service-a) says how to read the value; records from other producers are shown as text when they
 // are valid UTF-8, else as base64 with an `encoding` field saying so. Pure: no I/O.
+// Avro records (content-type application/avro) are decoded with the schema their headers name, when
+// this service has it; otherwise they are delivered as base64 with a warning saying why.
+import {
+  AVRO_CONTENT_TYPE,
+  AVRO_FINGERPRINT_HEADER,
+  AVRO_SCHEMA_HEADER,
+  type AvroSchemaRegistry,
+} from '@kafka-http/common';
 import type { BufferedMessage } from '../delivery/delivery-buffer';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -29,6 +37,8 @@ export interface RecordValue {
   warning?: string;
   /** Set when the value is not included because it is larger than the response limit. */
   error?: string;
+  /** The Avro schema the record names, decoded or not. */
+  schema?: string;
 }
 
 export interface RenderOptions {
@@ -36,9 +46,32 @@ export interface RenderOptions {
   maxValueBytes?: number;
   /** Extra string fields, e.g. the receipt of a manually acknowledged message. */
   extras?: Record<string, string>;
+  /** The Avro schemas this service can decode with. */
+  avro?: AvroSchemaRegistry;
 }
 
-export function readValue(message: BufferedMessage, maxValueBytes = Infinity): RecordValue {
+function readAvro(message: BufferedMessage, value: Buffer, avro?: AvroSchemaRegistry): RecordValue {
+  const schemaName = headerText(message.headers[AVRO_SCHEMA_HEADER]);
+  const fingerprint = headerText(message.headers[AVRO_FINGERPRINT_HEADER]);
+  const decoded = avro?.decode(value, schemaName, fingerprint) ?? {
+    ok: false as const,
+    schemaName,
+    reason: 'This service reads no Avro schemas; the value is the raw Avro binary, base64.',
+  };
+  if (decoded.ok) return { kind: 'json', text: decoded.json, schema: decoded.schema.name };
+  return {
+    kind: 'base64',
+    text: value.toString('base64'),
+    warning: decoded.reason,
+    ...(schemaName === undefined ? {} : { schema: schemaName }),
+  };
+}
+
+export function readValue(
+  message: BufferedMessage,
+  maxValueBytes = Infinity,
+  avro?: AvroSchemaRegistry,
+): RecordValue {
   const { value } = message;
   if (value === null) return { kind: 'null', text: '' };
   if (value.length > maxValueBytes) {
@@ -52,6 +85,7 @@ export function readValue(message: BufferedMessage, maxValueBytes = Infinity): R
     ?.split(';')[0]
     ?.trim()
     .toLowerCase();
+  if (contentType === AVRO_CONTENT_TYPE) return readAvro(message, value, avro);
   const text = asText(value);
   if (text === undefined) return { kind: 'base64', text: value.toString('base64') };
   if (contentType === 'application/json') {
@@ -97,7 +131,7 @@ function readHeaders(message: BufferedMessage): HeaderView {
  * so large numbers and key order come back exactly as they were sent.
  */
 export function recordJson(message: BufferedMessage, options: RenderOptions = {}): string {
-  const value = readValue(message, options.maxValueBytes);
+  const value = readValue(message, options.maxValueBytes, options.avro);
   const key = message.key === null ? null : asText(message.key);
   const { headers, base64 } = readHeaders(message);
   const fields: string[] = [
@@ -119,6 +153,7 @@ export function recordJson(message: BufferedMessage, options: RenderOptions = {}
       fields.push(`"value":${JSON.stringify(value.text)}`);
   }
   if (value.kind === 'base64') fields.push('"encoding":"base64"');
+  if (value.schema !== undefined) fields.push(`"valueSchema":${JSON.stringify(value.schema)}`);
   if (value.warning) fields.push(`"warning":${JSON.stringify(value.warning)}`);
   if (value.error) {
     fields.push(
@@ -137,7 +172,7 @@ export function recordJson(message: BufferedMessage, options: RenderOptions = {}
 
 /** The tutorial's plain-text answer. */
 export function recordText(message: BufferedMessage, options: RenderOptions = {}): string {
-  const value = readValue(message, options.maxValueBytes);
+  const value = readValue(message, options.maxValueBytes, options.avro);
   return `Received message: ${value.error ?? value.text}`;
 }
 
