@@ -1,4 +1,5 @@
 // Configuration from environment variables: defaults, trimming, and every problem reported at once.
+import path from 'node:path';
 import {
   brokerList,
   ConfigError,
@@ -151,6 +152,7 @@ describe('sharedSettings', () => {
       KAFKA_TOPIC_PARTITIONS: 1,
       KAFKA_TOPIC_REPLICATION_FACTOR: 1,
       MAX_MESSAGE_BYTES: MIB,
+      AVRO_SCHEMAS_DIR: path.resolve(__dirname, '../../../schemas/avro'),
       PORT: 5101,
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
