@@ -1,4 +1,6 @@
 // How service-b shows a Kafka record to an HTTP client, as JSON or as the tutorial's text line.
+import path from 'node:path';
+import { AvroSchemaRegistry, DEFAULT_SCHEMAS_DIR } from '@kafka-http/common';
 import type { BufferedMessage } from '../../src/delivery/delivery-buffer';
 import { readValue, recordJson, recordText } from '../../src/messages/record-view';
 
@@ -171,5 +173,52 @@ describe('recordText', () => {
     expect(recordText(record({ value: NOT_UTF8 }))).toBe(
       `Received message: ${NOT_UTF8.toString('base64')}`,
     );
+  });
+});
+
+describe('Avro records', () => {
+  const registry = AvroSchemaRegistry.fromDirectory(path.join(DEFAULT_SCHEMAS_DIR, 'avro'));
+  const schema = registry.find('example.User');
+  const user = { id: 10042, name: 'Ada Lovelace', email: 'ada@example.com' };
+  const avroRecord = (headers: Record<string, string> = {}) =>
+    record({
+      value: schema?.type.toBuffer(user) ?? null,
+      headers: {
+        'content-type': Buffer.from('application/avro'),
+        'avro-schema': Buffer.from('example.User'),
+        'avro-schema-fingerprint': Buffer.from(schema?.fingerprint ?? ''),
+        ...headers,
+      },
+    });
+
+  it('decodes a record with a known schema to JSON and names the schema', () => {
+    const json = JSON.parse(recordJson(avroRecord(), { avro: registry }));
+    expect(json).toMatchObject({ value: user, valueSchema: 'example.User' });
+    expect(json.encoding).toBeUndefined();
+    expect(recordText(avroRecord(), { avro: registry })).toBe(
+      `Received message: ${JSON.stringify(user)}`,
+    );
+  });
+
+  it.each([
+    ['unknown to this service', {}, new AvroSchemaRegistry([]), /not known/],
+    [
+      'of another schema version',
+      { 'avro-schema-fingerprint': '00' },
+      undefined,
+      /another version/,
+    ],
+    ['read without any schemas', {}, null, /reads no Avro schemas/],
+  ])('delivers a record %s as base64 with a warning', (_what, headers, avro, reason) => {
+    const message = avroRecord(headers);
+    const json = JSON.parse(
+      recordJson(message, { avro: avro === null ? undefined : (avro ?? registry) }),
+    );
+    expect(json).toMatchObject({
+      value: message.value?.toString('base64'),
+      encoding: 'base64',
+      valueSchema: 'example.User',
+      warning: expect.stringMatching(reason),
+    });
   });
 });
