@@ -1,5 +1,6 @@
 // service-a while its broker is down: a bounded 503 with Retry-After (never a hang, never a 500),
-// and normal service again once the broker is back, without restarting service-a.
+// and normal service again once the broker is back, without restarting service-a. Its periodic
+// Avro worker runs throughout: its failed sends are logged and retried, never fatal.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,8 +31,16 @@ describe('service-a during a Kafka outage', () => {
       KAFKA_BROKERS: broker.brokers,
       KAFKA_TOPIC: topic,
       PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS),
+      AVRO_WORKER_ENABLED: 'true',
+      AVRO_WORKER_INTERVAL_MS: '200',
     });
     a = service;
+    const worker = service.worker;
+    if (!worker) throw new Error('the worker should run');
+    const events: ('sent' | 'failed')[] = [];
+    worker.on('sent', () => events.push('sent'));
+    worker.on('failed', () => events.push('failed'));
+    await waitFor('the worker sending', () => events.includes('sent'));
     const post = (body: string) =>
       request(service.url).post('/api/messages').set('Content-Type', 'text/plain').send(body);
     await post('before').expect(200);
@@ -46,6 +55,7 @@ describe('service-a during a Kafka outage', () => {
     expect(refused.body).toMatchObject({ status: 503, title: 'Service Unavailable' });
     expect(JSON.stringify(refused.body)).not.toMatch(/ECONNREFUSED|at .*\.js/);
     expect(elapsed).toBeLessThan(PRODUCE_TIMEOUT_MS + 1000);
+    await waitFor('a failed worker send', () => events.includes('failed'));
 
     // Same data folder and ports: the restarted broker still has the first record.
     broker = await startLocalKafka({ dataDir });
@@ -60,5 +70,10 @@ describe('service-a during a Kafka outage', () => {
     expect(Number(accepted.body.offset)).toBeGreaterThanOrEqual(1);
     const [earliest] = await withAdmin((admin) => admin.fetchTopicOffsets(topic), broker.brokers);
     expect(earliest?.low).toBe('0');
+    // The worker kept its schedule through the outage and sends again.
+    const failedAt = events.lastIndexOf('failed');
+    await waitFor('a worker send after the outage', () =>
+      events.slice(failedAt + 1).includes('sent'),
+    );
   });
 });
