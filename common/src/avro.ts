@@ -14,6 +14,7 @@ export const AVRO_FINGERPRINT_HEADER = 'avro-schema-fingerprint';
 
 /** Where the repository keeps its schemas, wherever the code runs from (src or dist). */
 export const DEFAULT_SCHEMAS_DIR = path.resolve(__dirname, '../../schemas');
+export const DEFAULT_AVRO_SCHEMAS_DIR = path.join(DEFAULT_SCHEMAS_DIR, 'avro');
 
 /** One field that does not fit a schema: a JSON Pointer into the value and what is wrong there. */
 export interface FieldError {
@@ -152,8 +153,8 @@ export class AvroSchemaRegistry {
     }
   }
 
-  /** Reads every `*.avsc` of a folder; a missing folder is an empty registry. */
-  static fromDirectory(dir: string): AvroSchemaRegistry {
+  /** Reads every `*.avsc` of a folder (the repository's by default); a missing folder is empty. */
+  static fromDirectory(dir: string = DEFAULT_AVRO_SCHEMAS_DIR): AvroSchemaRegistry {
     let files: string[];
     try {
       files = readdirSync(dir).filter((f) => f.endsWith('.avsc'));

@@ -5,8 +5,7 @@ import { startHttpServer, type RunningServer } from './http-server';
 import type { Logger } from './logger';
 import { brokerList, integer, list, oneOf, text, TOPIC_NAME } from './config';
 import { LOG_LEVELS } from './logger';
-import { DEFAULT_SCHEMAS_DIR } from './avro';
-import path from 'node:path';
+import { DEFAULT_AVRO_SCHEMAS_DIR } from './avro';
 
 export const MIB = 1024 * 1024;
 
@@ -25,7 +24,7 @@ export function sharedSettings({ port, clientId }: { port: number; clientId: str
     KAFKA_TOPIC_REPLICATION_FACTOR: integer(1, { min: 1, max: 32 }),
     MAX_MESSAGE_BYTES: integer(MIB, { min: 1, max: 64 * MIB }),
     /** The folder of Avro schemas (`*.avsc`) records may be written with. */
-    AVRO_SCHEMAS_DIR: text(path.join(DEFAULT_SCHEMAS_DIR, 'avro')),
+    AVRO_SCHEMAS_DIR: text(DEFAULT_AVRO_SCHEMAS_DIR),
     PORT: integer(port, { min: 0, max: 65_535 }),
     HOST: text('127.0.0.1'),
     LOG_LEVEL: oneOf('info', LOG_LEVELS),

@@ -1,10 +1,8 @@
 // Builds service-b's Express app from its parts. No I/O here: tests pass a buffer they fill.
-import path from 'node:path';
 import type { Express } from 'express';
 import {
   AvroSchemaRegistry,
   createMetrics,
-  DEFAULT_SCHEMAS_DIR,
   createServiceApp,
   type HttpOptions,
   type Logger,
@@ -37,8 +35,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const { buffer, acks, readiness, topic, groupId, limits, logger } = deps;
   const metrics = deps.metrics ?? createMetrics('service-b');
-  const avro =
-    deps.avro ?? AvroSchemaRegistry.fromDirectory(path.join(DEFAULT_SCHEMAS_DIR, 'avro'));
+  const avro = deps.avro ?? AvroSchemaRegistry.fromDirectory();
   const app = createServiceApp(
     {
       logger,

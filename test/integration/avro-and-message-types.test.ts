@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { AvroSchemaRegistry, DEFAULT_SCHEMAS_DIR } from '@kafka-http/common';
+import { AvroSchemaRegistry } from '@kafka-http/common';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
 import type { GeneratedUser } from '../../service-a/src/workers/user-worker';
@@ -83,9 +83,7 @@ describe('the periodic Avro worker', () => {
       expect(user.email).toMatch(/^[^@\s]+@[^@\s]+$/);
     }
     // The value in Kafka is plain Avro binary: any Avro reader with the schema decodes it.
-    const schema = AvroSchemaRegistry.fromDirectory(path.join(DEFAULT_SCHEMAS_DIR, 'avro')).find(
-      'example.User',
-    );
+    const schema = AvroSchemaRegistry.fromDirectory().find('example.User');
     const consumer = plainKafka().consumer({ groupId: uniqueName('avro-raw-reader') });
     await consumer.connect();
     try {
@@ -260,9 +258,7 @@ describe('an Avro record whose schema service-b does not have', () => {
     await producer.disconnect();
 
     const got = await getMessages(b, 2);
-    const schema = AvroSchemaRegistry.fromDirectory(path.join(DEFAULT_SCHEMAS_DIR, 'avro')).find(
-      'example.User',
-    );
+    const schema = AvroSchemaRegistry.fromDirectory().find('example.User');
     expect(got[0]).toMatchObject({
       encoding: 'base64',
       valueSchema: 'example.User',

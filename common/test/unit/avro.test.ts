@@ -2,14 +2,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  AvroSchemaRegistry,
-  avroFieldErrors,
-  DEFAULT_SCHEMAS_DIR,
-  parseAvroSchema,
-} from '../../src/avro';
+import { AvroSchemaRegistry, avroFieldErrors, parseAvroSchema } from '../../src/avro';
 
-const repoSchemas = () => AvroSchemaRegistry.fromDirectory(path.join(DEFAULT_SCHEMAS_DIR, 'avro'));
+const repoSchemas = () => AvroSchemaRegistry.fromDirectory();
 
 const order = parseAvroSchema(
   JSON.stringify({

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   AvroSchemaRegistry,
   AVRO_CONTENT_TYPE,
+  DEFAULT_AVRO_SCHEMAS_DIR,
   DEFAULT_SCHEMAS_DIR,
   AVRO_FINGERPRINT_HEADER,
   AVRO_SCHEMA_HEADER,
@@ -49,7 +50,7 @@ export interface MessageFormats {
 
 /** Reads the schema folders (by default the repository's `schemas/avro` and `schemas/json`). */
 export function loadMessageFormats({
-  avroDir = path.join(DEFAULT_SCHEMAS_DIR, 'avro'),
+  avroDir = DEFAULT_AVRO_SCHEMAS_DIR,
   typesDir = path.join(DEFAULT_SCHEMAS_DIR, 'json'),
 }: { avroDir?: string; typesDir?: string } = {}): MessageFormats {
   return {

@@ -1,6 +1,5 @@
 // How service-b shows a Kafka record to an HTTP client, as JSON or as the tutorial's text line.
-import path from 'node:path';
-import { AvroSchemaRegistry, DEFAULT_SCHEMAS_DIR } from '@kafka-http/common';
+import { AvroSchemaRegistry } from '@kafka-http/common';
 import type { BufferedMessage } from '../../src/delivery/delivery-buffer';
 import { readValue, recordJson, recordText } from '../../src/messages/record-view';
 
@@ -177,7 +176,7 @@ describe('recordText', () => {
 });
 
 describe('Avro records', () => {
-  const registry = AvroSchemaRegistry.fromDirectory(path.join(DEFAULT_SCHEMAS_DIR, 'avro'));
+  const registry = AvroSchemaRegistry.fromDirectory();
   const schema = registry.find('example.User');
   const user = { id: 10042, name: 'Ada Lovelace', email: 'ada@example.com' };
   const avroRecord = (headers: Record<string, string> = {}) =>
