@@ -133,6 +133,30 @@ describe('Avro POST and message types', () => {
     });
   });
 
+  it('decodes Avro on the stream too', async () => {
+    const user = { id: 20002, name: 'Katherine Johnson', email: 'katherine@example.com' };
+    await request(a.url)
+      .post('/api/messages')
+      .set('Content-Type', AVRO_JSON)
+      .send(user)
+      .expect(200);
+    const controller = new AbortController();
+    const res = await fetch(`${b.url}/api/messages/stream`, { signal: controller.signal });
+    const reader = res.body?.getReader();
+    let text = '';
+    try {
+      while (!text.includes('\n\n')) {
+        const chunk = await reader?.read();
+        if (!chunk || chunk.done) break;
+        text += Buffer.from(chunk.value).toString('utf8');
+      }
+    } finally {
+      controller.abort();
+    }
+    const data = /^data: (.*)$/m.exec(text)?.[1];
+    expect(JSON.parse(data ?? 'null')).toMatchObject({ value: user, valueSchema: 'example.User' });
+  });
+
   it('refuses values that break their type or schema with each failing field, producing nothing', async () => {
     const before = await endOffset(topic);
     const badOrder = await request(a.url)
