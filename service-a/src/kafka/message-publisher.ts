@@ -2,6 +2,7 @@
 // (acks=all, idempotent producer). Concurrent requests share Kafka sends through a ProduceBatcher.
 // The HTTP layer sees the MessagePublisher interface, never KafkaJS.
 import {
+  CompressionTypes,
   Partitioners,
   type Admin,
   type IHeaders,
@@ -55,6 +56,8 @@ export interface ProduceTuning {
   maxBatchRecords: number;
   maxBatchBytes: number;
   maxQueuedRecords: number;
+  /** Compression of each Kafka send ('none' when unset). */
+  compression?: 'none' | 'gzip';
 }
 
 export interface PublisherMetrics {
@@ -273,6 +276,10 @@ export class KafkaMessagePublisher implements MessagePublisher {
       const metadata = await this.producer.send({
         topic: this.topic,
         acks: -1,
+        compression:
+          this.options.tuning.compression === 'gzip'
+            ? CompressionTypes.GZIP
+            : CompressionTypes.None,
         messages: records.map(({ key, value, headers, partition, timestamp }) => ({
           key,
           value,
