@@ -7,6 +7,7 @@ import {
   type Logger,
   type Metrics,
 } from '@kafka-http/common';
+import { asyncProduceMetrics } from './http/async-produce';
 import { batchRouter, type BatchLimits } from './http/batch-route';
 import { IdempotencyStore } from './http/idempotency';
 import { messagesRouter } from './http/messages-route';
@@ -40,6 +41,7 @@ export function createApp({
     maxMessageBytes,
   };
   const store = new IdempotencyStore(idempotency);
+  const asyncMetrics = asyncProduceMetrics(metrics);
   metrics.gauge('idempotency_keys', 'Idempotency-Keys remembered.', (set) => set(store.size));
   return createServiceApp(
     {
@@ -57,8 +59,9 @@ export function createApp({
       }),
     },
     (app) => {
-      app.use(batchRouter({ publisher, limits: batchLimits, idempotency: store }));
-      app.use(messagesRouter({ publisher, maxMessageBytes, idempotency: store, benchNoopRoute }));
+      const shared = { publisher, idempotency: store, asyncMetrics, logger };
+      app.use(batchRouter({ ...shared, limits: batchLimits }));
+      app.use(messagesRouter({ ...shared, maxMessageBytes, benchNoopRoute }));
     },
   );
 }

@@ -6,15 +6,28 @@ import {
   methodNotAllowed,
   preferredResponseType,
   problems,
+  requestLogger,
   requireAcceptable,
   validateQuery,
   validTraceparent,
   type QuerySchema,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
+import type { Logger } from '@kafka-http/common';
 import { CONTENT_TYPE_HEADER, encodeRequestBody } from '../messages/message-codec';
-import type { MessagePublisher, PublishedMessage } from '../kafka/message-publisher';
-import type { IdempotencyStore } from './idempotency';
+import type {
+  MessagePublisher,
+  OutgoingMessage,
+  PublishedMessage,
+  QueuedMessage,
+} from '../kafka/message-publisher';
+import {
+  asyncQueryParameter,
+  followQueued,
+  queuedBody,
+  type AsyncProduceMetrics,
+} from './async-produce';
+import type { IdempotencyStore, Reply } from './idempotency';
 import { jsonReply, replyOnce } from './reply';
 
 export const KEY_HEADER = 'kafka-key';
@@ -31,8 +44,14 @@ export const produceQuerySchema: QuerySchema = {
       description:
         'Record key (or send it in a `Kafka-Key` header), e.g. `user-42`. Records with the same key go to the same partition, so they keep their order.',
     },
+    async: asyncQueryParameter,
   },
 };
+
+interface ProduceQuery {
+  key?: string;
+  async?: boolean;
+}
 
 /** The record key and headers a POST asks for, from its query string and request headers. */
 export function recordMetadataOf(req: Request, queryKey: string | undefined) {
@@ -73,15 +92,44 @@ export function tutorialSentence(text: string, published: PublishedMessage): str
   return `Message '${text}' sent to ${published.topic} [[${published.partition}]] @${published.offset}`;
 }
 
+export function queuedSentence(text: string, queued: QueuedMessage): string {
+  return `Message '${text}' queued for ${queued.topic} [[${queued.partition}]]`;
+}
+
+/** Queues one message and answers 202 at once; what Kafka says later is followed, not awaited. */
+function enqueueOne(
+  publisher: MessagePublisher,
+  message: OutgoingMessage,
+  {
+    text,
+    log,
+    metrics,
+    forget,
+  }: { text?: string; log: Logger; metrics: AsyncProduceMetrics; forget: () => void },
+): Reply {
+  const results = publisher.enqueueMany([message]);
+  const [result] = results;
+  if (!result) throw new Error('no result for the message');
+  if (!result.ok) throw result.problem;
+  followQueued(results, { log, metrics, onFailure: forget });
+  return text === undefined
+    ? jsonReply(202, queuedBody(result.queued))
+    : { status: 202, contentType: 'text/plain', body: queuedSentence(text, result.queued) };
+}
+
 export function messagesRouter({
   publisher,
   maxMessageBytes,
   idempotency,
+  asyncMetrics,
+  logger,
   benchNoopRoute = false,
 }: {
   publisher: MessagePublisher;
   maxMessageBytes: number;
   idempotency: IdempotencyStore;
+  asyncMetrics: AsyncProduceMetrics;
+  logger: Logger;
   benchNoopRoute?: boolean;
 }): Router {
   const router = Router();
@@ -95,14 +143,24 @@ export function messagesRouter({
 
   router.post('/api/messages', ...readRequest, async (req, res) => {
     const encoded = encodeRequestBody(req.body as Buffer | undefined, req.get('content-type'));
-    const { key, headers } = recordMetadataOf(req, (res.locals.query as { key?: string }).key);
+    const query = res.locals.query as ProduceQuery;
+    const { key, headers } = recordMetadataOf(req, query.key);
     const asText = preferredResponseType(req) === 'text/plain';
-    await replyOnce(req, res, idempotency, JSON.stringify({ key, headers }), async () => {
-      const published = await publisher.publish({
+    await replyOnce(req, res, idempotency, JSON.stringify({ key, headers }), async ({ forget }) => {
+      const message: OutgoingMessage = {
         key,
         value: encoded.value,
         headers: { ...headers, [CONTENT_TYPE_HEADER]: encoded.contentType },
-      });
+      };
+      if (query.async) {
+        return enqueueOne(publisher, message, {
+          text: asText ? encoded.text : undefined,
+          log: requestLogger(req, logger),
+          metrics: asyncMetrics,
+          forget,
+        });
+      }
+      const published = await publisher.publish(message);
       return asText
         ? {
             status: 200,

@@ -6,11 +6,16 @@ import { problems } from '@kafka-http/common';
 export const CONTENT_TYPE_HEADER = 'content-type';
 export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';
 export const JSON_CONTENT_TYPE = 'application/json';
-export const ACCEPTED_CONTENT_TYPES = ['application/json', 'text/plain'] as const;
+export const BINARY_CONTENT_TYPE = 'application/octet-stream';
+export const ACCEPTED_CONTENT_TYPES = [
+  'application/json',
+  'text/plain',
+  BINARY_CONTENT_TYPE,
+] as const;
 
 export interface EncodedValue {
   value: Buffer;
-  contentType: typeof TEXT_CONTENT_TYPE | typeof JSON_CONTENT_TYPE;
+  contentType: typeof TEXT_CONTENT_TYPE | typeof JSON_CONTENT_TYPE | typeof BINARY_CONTENT_TYPE;
   /** The text of the value, for the tutorial's "Message '...' sent" sentence. */
   text: string;
 }
@@ -76,6 +81,7 @@ export function compactJson(json: string): string {
  * - `application/json`: any JSON value. A JSON string becomes its raw UTF-8 text (so
  *   `"Hello, Kafka!"` is stored as the 13 bytes `Hello, Kafka!`); anything else compact JSON.
  * - `text/plain`: the UTF-8 text as it is.
+ * - `application/octet-stream`: the bytes exactly as sent; an empty body is a zero-length value.
  * Throws an HttpProblem (400 or 415) for anything else.
  */
 export function encodeRequestBody(
@@ -85,11 +91,12 @@ export function encodeRequestBody(
   const mediaType = parseMediaType(contentTypeHeader);
   if (!mediaType || !(ACCEPTED_CONTENT_TYPES as readonly string[]).includes(mediaType.type)) {
     throw problems.unsupportedMediaType(
-      `Send the message as application/json or text/plain${
+      `Send the message as application/json, text/plain or application/octet-stream${
         mediaType ? `, not ${mediaType.type}` : ' (the Content-Type header is missing)'
       }.`,
     );
   }
+  if (mediaType.type === BINARY_CONTENT_TYPE) return encodeBinary(body);
   if (
     mediaType.charset !== undefined &&
     mediaType.charset !== 'utf-8' &&
@@ -118,4 +125,10 @@ export function encodeRequestBody(
   }
   const compact = compactJson(textBody.trim());
   return { value: Buffer.from(compact, 'utf8'), contentType: JSON_CONTENT_TYPE, text: compact };
+}
+
+/** Bytes are stored untouched; `text` only names their size, for the tutorial's sentence. */
+function encodeBinary(body: Buffer | undefined): EncodedValue {
+  const value = body ?? Buffer.alloc(0);
+  return { value, contentType: BINARY_CONTENT_TYPE, text: `<${value.length} bytes>` };
 }
