@@ -329,6 +329,19 @@ describe('GET /api/messages with Accept: application/octet-stream', () => {
   });
 });
 
+describe('the OpenAPI document of GET /api/messages', () => {
+  it('describes the raw octet-stream answer and its Kafka-* headers', async () => {
+    const { server } = setup();
+    const doc = (await request(server).get('/openapi.json').expect(200)).body;
+    const ok = doc.paths['/api/messages'].get.responses['200'];
+    expect(ok.content['application/octet-stream'].schema.format).toBe('binary');
+    expect(Object.keys(ok.headers)).toEqual(
+      expect.arrayContaining(['Kafka-Topic', 'Kafka-Partition', 'Kafka-Offset', 'Kafka-Key']),
+    );
+    expect(ok.content['application/json'].examples.binary.value.encoding).toBe('base64');
+  });
+});
+
 describe('GET /api/messages must not consume a message it does not send', () => {
   // Express answers HEAD through the GET route and turns a "fresh" conditional GET into 304:
   // either way res.send() writes no body, yet 'finish' completes the lease and commits it.
