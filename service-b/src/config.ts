@@ -35,7 +35,7 @@ export const serviceBSettings = {
   /** Most data one fetch returns, over all partitions. */
   KAFKA_FETCH_MAX_BYTES: integer(10 * MIB, { min: 1024, max: 1024 * MIB }),
   /** Most data one fetch returns per partition; keep it above the largest record. */
-  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: integer(MIB, { min: 1024, max: 1024 * MIB }),
+  KAFKA_MAX_BYTES_PER_PARTITION: integer(MIB, { min: 1024, max: 1024 * MIB }),
   /** How long the group waits for every member to rejoin during a rebalance. */
   KAFKA_REBALANCE_TIMEOUT_MS: integer(60_000, { min: 1000, max: 600_000 }),
   /** How often the consumer heartbeats (while fetching); below the session timeout, a third of it ideally. */

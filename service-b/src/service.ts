@@ -46,7 +46,7 @@ export async function startServiceB(
     tuning: {
       minBytes: config.KAFKA_FETCH_MIN_BYTES,
       maxBytes: config.KAFKA_FETCH_MAX_BYTES,
-      maxBytesPerPartition: config.KAFKA_FETCH_MAX_BYTES_PER_PARTITION,
+      maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
       rebalanceTimeoutMs: config.KAFKA_REBALANCE_TIMEOUT_MS,
       heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
     },

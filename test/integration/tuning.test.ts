@@ -23,7 +23,7 @@ describe('producer compression and consumer tuning on a real broker', () => {
       KAFKA_GROUP_ID: uniqueName('tuning-group'),
       KAFKA_FETCH_MIN_BYTES: '1',
       KAFKA_FETCH_MAX_BYTES: '2097152',
-      KAFKA_FETCH_MAX_BYTES_PER_PARTITION: '524288',
+      KAFKA_MAX_BYTES_PER_PARTITION: '524288',
       KAFKA_SESSION_TIMEOUT_MS: '12000',
       KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
       KAFKA_REBALANCE_TIMEOUT_MS: '15000',

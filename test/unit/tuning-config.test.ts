@@ -46,7 +46,7 @@ describe('service-b consumer tuning', () => {
     expect(loadConfigB({})).toMatchObject({
       KAFKA_FETCH_MIN_BYTES: 1,
       KAFKA_FETCH_MAX_BYTES: 10 * 1024 * 1024,
-      KAFKA_FETCH_MAX_BYTES_PER_PARTITION: 1024 * 1024,
+      KAFKA_MAX_BYTES_PER_PARTITION: 1024 * 1024,
       KAFKA_FETCH_MAX_WAIT_MS: 100,
       KAFKA_SESSION_TIMEOUT_MS: 30_000,
       KAFKA_REBALANCE_TIMEOUT_MS: 60_000,
@@ -59,7 +59,7 @@ describe('service-b consumer tuning', () => {
       loadConfigB({
         KAFKA_FETCH_MIN_BYTES: '1024',
         KAFKA_FETCH_MAX_BYTES: '2097152',
-        KAFKA_FETCH_MAX_BYTES_PER_PARTITION: '2097152',
+        KAFKA_MAX_BYTES_PER_PARTITION: '2097152',
         KAFKA_REBALANCE_TIMEOUT_MS: '20000',
         KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
         KAFKA_SESSION_TIMEOUT_MS: '10000',
@@ -67,7 +67,7 @@ describe('service-b consumer tuning', () => {
     ).toMatchObject({
       KAFKA_FETCH_MIN_BYTES: 1024,
       KAFKA_FETCH_MAX_BYTES: 2097152,
-      KAFKA_FETCH_MAX_BYTES_PER_PARTITION: 2097152,
+      KAFKA_MAX_BYTES_PER_PARTITION: 2097152,
       KAFKA_REBALANCE_TIMEOUT_MS: 20_000,
       KAFKA_HEARTBEAT_INTERVAL_MS: 1000,
       KAFKA_SESSION_TIMEOUT_MS: 10_000,
@@ -93,7 +93,7 @@ describe('service-b consumer tuning', () => {
 
   it.each([
     ['KAFKA_FETCH_MAX_BYTES', '10'],
-    ['KAFKA_FETCH_MAX_BYTES_PER_PARTITION', 'lots'],
+    ['KAFKA_MAX_BYTES_PER_PARTITION', 'lots'],
     ['KAFKA_REBALANCE_TIMEOUT_MS', '0'],
     ['KAFKA_HEARTBEAT_INTERVAL_MS', '-1'],
   ])('when %s=%s, then start-up fails naming it', (name, value) => {
