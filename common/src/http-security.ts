@@ -83,7 +83,7 @@ export function cors(origins: readonly string[]): RequestHandler {
     res.setHeader('Vary', 'Origin');
     res.setHeader(
       'Access-Control-Expose-Headers',
-      'Location, Retry-After, Idempotent-Replayed, X-Request-Id, traceparent',
+      'Location, Retry-After, Idempotent-Replayed, X-Request-Id, traceparent, Kafka-Topic, Kafka-Partition, Kafka-Offset, Kafka-Key, Kafka-Key-Encoding, Kafka-Key-Omitted, Kafka-Timestamp, Kafka-Value, Kafka-Value-Bytes, Kafka-Receipt, Kafka-Visible-Until',
     );
     if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');

@@ -7,6 +7,7 @@ import {
   type Logger,
   type Metrics,
 } from '@kafka-http/common';
+import { asyncProduceMetrics } from './http/async-produce';
 import { batchRouter, type BatchLimits } from './http/batch-route';
 import { IdempotencyStore } from './http/idempotency';
 import { messagesRouter } from './http/messages-route';
@@ -47,6 +48,7 @@ export function createApp({
     maxMessageBytes,
   };
   const store = new IdempotencyStore(idempotency);
+  const asyncMetrics = asyncProduceMetrics(metrics);
   metrics.gauge('idempotency_keys', 'Idempotency-Keys remembered.', (set) => set(store.size));
   return createServiceApp(
     {
@@ -70,24 +72,9 @@ export function createApp({
       }),
     },
     (app) => {
-      app.use(
-        batchRouter({
-          publisher,
-          limits: batchLimits,
-          idempotency: store,
-          formats: { formats, topicType },
-        }),
-      );
-      app.use(
-        messagesRouter({
-          publisher,
-          maxMessageBytes,
-          idempotency: store,
-          formats,
-          topicType,
-          benchNoopRoute,
-        }),
-      );
+      const shared = { publisher, idempotency: store, asyncMetrics, logger };
+      app.use(batchRouter({ ...shared, limits: batchLimits, formats: { formats, topicType } }));
+      app.use(messagesRouter({ ...shared, maxMessageBytes, formats, topicType, benchNoopRoute }));
     },
   );
 }

@@ -5,7 +5,7 @@ import {
   problemResponse,
   sharedOpenApiComponents,
 } from '@kafka-http/common';
-import { batchBodySchema, type BatchLimits } from './http/batch-route';
+import { batchBodySchema, batchQuerySchema, type BatchLimits } from './http/batch-route';
 import { produceQuerySchema } from './http/messages-route';
 import type { MessageFormats } from './messages/message-codec';
 import { formatDocs } from './messages/format-docs';
@@ -69,7 +69,7 @@ export function openApiDocument({
     info: {
       title: 'service-a: produce messages to Kafka',
       version: '0.1.0',
-      description: `POST a message and it is written to the Kafka topic \`${topic}\`. The answer comes only after Kafka acknowledged the write (acks=all), and says where the message landed.`,
+      description: `POST a message and it is written to the Kafka topic \`${topic}\`. The answer comes only after Kafka acknowledged the write (acks=all), and says where the message landed; with \`?async=true\` it comes (202) as soon as the message is queued in service-a, before Kafka acknowledged it.`,
     },
     tags: [{ name: 'messages' }, { name: 'health' }],
     paths: {
@@ -77,7 +77,7 @@ export function openApiDocument({
         post: {
           tags: ['messages'],
           summary: 'Produce one message',
-          description: `The body is the message value, at most ${maxMessageBytes} bytes. With \`application/json\` any JSON value is accepted: a JSON string is stored as its text (\`"Hello, Kafka!"\` becomes \`Hello, Kafka!\`), anything else as compact JSON. With \`text/plain\` the text is stored as it is. A \`content-type\` record header says which, so service-b returns exactly what was sent.\n\n${docs.summary} A value that does not satisfy its type or Avro schema gets 422 with an \`errors\` list (a JSON Pointer and a reason per failing field), and nothing is produced.`,
+          description: `The body is the message value, at most ${maxMessageBytes} bytes. With \`application/json\` any JSON value is accepted: a JSON string is stored as its text (\`"Hello, Kafka!"\` becomes \`Hello, Kafka!\`), anything else as compact JSON. With \`text/plain\` the text is stored as it is. With \`application/octet-stream\` the bytes are stored exactly as sent (an empty body is a zero-length value). A \`content-type\` record header says which, so service-b returns exactly what was sent.\n\n${docs.summary} A value that does not satisfy its type or Avro schema gets 422 with an \`errors\` list (a JSON Pointer and a reason per failing field), and nothing is produced.`,
           parameters: [...queryParameters, ...headerParameters, idempotencyParameter],
           requestBody: {
             required: true,
@@ -91,6 +91,10 @@ export function openApiDocument({
                 },
               },
               'text/plain': { schema: { type: 'string', example: 'Hello, Kafka!' } },
+              'application/octet-stream': {
+                schema: { type: 'string', format: 'binary' },
+                example: 'any bytes',
+              },
               ...docs.avroContent,
             },
           },
@@ -107,15 +111,28 @@ export function openApiDocument({
                 },
               },
             },
+            '202': {
+              description:
+                'With `?async=true`: the message is queued in service-a, not yet acknowledged by Kafka. A later failure is only logged and counted (`async_produce_failures_total`).',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/Queued' } },
+                'text/plain': {
+                  schema: {
+                    type: 'string',
+                    example: `Message 'Hello, Kafka!' queued for ${topic} [[0]]`,
+                  },
+                },
+              },
+            },
             '400': problemResponse(
-              'The body is empty, not valid JSON or not UTF-8, or a query parameter is invalid.',
+              'The body is empty (JSON, text), not valid JSON or not UTF-8, or a query parameter is invalid.',
             ),
             '406': problemResponse(
               'The Accept header names no type this endpoint can answer with.',
             ),
             '413': problemResponse(`The body is larger than ${maxMessageBytes} bytes.`),
             '415': problemResponse(
-              'The Content-Type is not application/json, text/plain (UTF-8) or application/avro+json with a known schema.',
+              'The Content-Type is not application/json, text/plain (UTF-8), application/octet-stream or application/avro+json with a known schema; or bytes were sent where a message type applies.',
             ),
             '422': {
               description:
@@ -127,7 +144,7 @@ export function openApiDocument({
               },
             },
             '503': problemResponse(
-              'Kafka is unreachable or did not acknowledge in time; retry after the Retry-After seconds.',
+              'Kafka is unreachable or did not acknowledge in time, or (with async) the produce queue is full and nothing was queued; retry after the Retry-After seconds.',
             ),
           },
         },
@@ -136,8 +153,8 @@ export function openApiDocument({
         post: {
           tags: ['messages'],
           summary: 'Produce many messages',
-          description: `Up to ${batchLimits.maxMessages} messages, at most ${batchLimits.maxBytes} bytes of JSON. Each value follows the single POST's rule (a string is stored as its text, any other JSON value as compact JSON; send numbers beyond double precision as strings). Each message gets its own result, in order: where it landed, or its error.`,
-          parameters: [idempotencyParameter],
+          description: `Up to ${batchLimits.maxMessages} messages, at most ${batchLimits.maxBytes} bytes of JSON. Each value follows the single POST's rule (a string is stored as its text, any other JSON value as compact JSON; send numbers beyond double precision as strings). A binary value is a base64 string with \`"encoding": "base64"\`, stored as the decoded bytes (record content-type application/octet-stream). Each message gets its own result, in order: where it landed (or, with \`?async=true\`, that it was queued), or its error.`,
+          parameters: [...openApiQueryParameters(batchQuerySchema), idempotencyParameter],
           requestBody: {
             required: true,
             content: { 'application/json': { schema: batchSchema, example: batchExample } },
@@ -149,9 +166,23 @@ export function openApiDocument({
                 'application/json': { schema: { $ref: '#/components/schemas/BatchResults' } },
               },
             },
+            '202': {
+              description:
+                'With `?async=true`: every message was queued (each result is `{ status: "queued", topic, partition }`), none acknowledged yet.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      results: { type: 'array', items: { $ref: '#/components/schemas/Queued' } },
+                    },
+                  },
+                },
+              },
+            },
             '207': {
               description:
-                'Some messages were written; each result says which (an `error` member marks a failure).',
+                'Some messages were written (or, with async, queued); each result says which (an `error` member marks a failure).',
               content: {
                 'application/json': { schema: { $ref: '#/components/schemas/BatchResults' } },
               },
@@ -220,6 +251,20 @@ export function openApiDocument({
               },
             },
           },
+        },
+        Queued: {
+          type: 'object',
+          required: ['status', 'topic', 'partition'],
+          properties: {
+            status: { type: 'string', enum: ['queued'] },
+            topic: { type: 'string', example: topic },
+            partition: {
+              type: 'integer',
+              example: 0,
+              description: 'Chosen when queued (the key decides, or round robin).',
+            },
+          },
+          example: { status: 'queued', topic, partition: 0 },
         },
         Published: {
           type: 'object',

@@ -29,6 +29,20 @@ export const serviceBSettings = {
    * also how soon fetching resumes after the buffer was full.
    */
   KAFKA_FETCH_MAX_WAIT_MS: integer(100, { min: 10, max: 10_000 }),
+  // Consumer tuning: KafkaJS consumer options, with KafkaJS's own defaults.
+  /** Least data the broker gathers before answering a fetch (it answers after the max wait anyway). */
+  KAFKA_FETCH_MIN_BYTES: integer(1, { min: 1, max: 64 * MIB }),
+  /** Most data one fetch returns, over all partitions. */
+  KAFKA_FETCH_MAX_BYTES: integer(10 * MIB, { min: 1024, max: 1024 * MIB }),
+  /** Most data one fetch returns per partition; keep it above the largest record. */
+  KAFKA_MAX_BYTES_PER_PARTITION: integer(MIB, { min: 1024, max: 1024 * MIB }),
+  /** How long the group waits for every member to rejoin during a rebalance. */
+  KAFKA_REBALANCE_TIMEOUT_MS: integer(60_000, { min: 1000, max: 600_000 }),
+  /**
+   * How often the consumer heartbeats (while fetching); below the session timeout, a third of it
+   * ideally. 0: a third of the session timeout, at most 3 s.
+   */
+  KAFKA_HEARTBEAT_INTERVAL_MS: integer(0, { min: 0, max: 100_000 }),
   /** Most messages held in memory (waiting, being sent, or delivered but not yet committed). */
   BUFFER_MAX_MESSAGES: integer(10_000, { min: 1, max: 1_000_000 }),
   /** Most bytes of message data held in memory. */
@@ -49,5 +63,27 @@ export const serviceBSettings = {
 export type ServiceBConfig = ConfigOf<typeof serviceBSettings>;
 
 export function loadConfig(env: Env = process.env): ServiceBConfig {
-  return readEnv(serviceBSettings, env, checkKafkaSecurity);
+  return readEnv(serviceBSettings, env, (config) => [
+    ...checkKafkaSecurity(config),
+    ...checkConsumerTuning(config),
+  ]);
+}
+
+/** Combinations the broker or KafkaJS would refuse, or that could never fetch anything. */
+function checkConsumerTuning(config: ServiceBConfig): string[] {
+  const problems: string[] = [];
+  if (
+    config.KAFKA_HEARTBEAT_INTERVAL_MS !== 0 &&
+    config.KAFKA_HEARTBEAT_INTERVAL_MS >= config.KAFKA_SESSION_TIMEOUT_MS
+  ) {
+    problems.push(
+      `KAFKA_HEARTBEAT_INTERVAL_MS: must be below KAFKA_SESSION_TIMEOUT_MS (${config.KAFKA_SESSION_TIMEOUT_MS}), got ${config.KAFKA_HEARTBEAT_INTERVAL_MS}`,
+    );
+  }
+  if (config.KAFKA_FETCH_MIN_BYTES > config.KAFKA_FETCH_MAX_BYTES) {
+    problems.push(
+      `KAFKA_FETCH_MIN_BYTES: must not exceed KAFKA_FETCH_MAX_BYTES (${config.KAFKA_FETCH_MAX_BYTES}), got ${config.KAFKA_FETCH_MIN_BYTES}`,
+    );
+  }
+  return problems;
 }

@@ -44,6 +44,13 @@ export async function startServiceB(
     groupId: config.KAFKA_GROUP_ID,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     maxWaitTimeInMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+    tuning: {
+      minBytes: config.KAFKA_FETCH_MIN_BYTES,
+      maxBytes: config.KAFKA_FETCH_MAX_BYTES,
+      maxBytesPerPartition: config.KAFKA_MAX_BYTES_PER_PARTITION,
+      rebalanceTimeoutMs: config.KAFKA_REBALANCE_TIMEOUT_MS,
+      heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS || undefined,
+    },
     stallTimeoutMs: config.CONSUMER_STALL_TIMEOUT_MS,
     buffer,
     logger,

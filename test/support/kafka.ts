@@ -27,9 +27,18 @@ export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>, brokers?: s
   }
 }
 
-export async function createTopic(topic: string, partitions = 1): Promise<void> {
+/** Creates a topic; `config` sets topic configs, e.g. `{ 'max.message.bytes': '10000' }`. */
+export async function createTopic(
+  topic: string,
+  partitions = 1,
+  config: Record<string, string> = {},
+): Promise<void> {
+  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }));
   await withAdmin((admin) =>
-    admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] }),
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: partitions, configEntries }],
+    }),
   );
 }
 

@@ -1,10 +1,21 @@
 // POST /api/messages/batch: many messages in one request, each with its own result. Values follow
-// the single POST's rule (a JSON string is stored as its text, any other JSON value as JSON).
+// the single POST's rule (a JSON string is stored as its text, any other JSON value as JSON);
+// `"encoding": "base64"` carries binary values, stored as the decoded bytes.
 import express, { Router } from 'express';
-import { HttpProblem, methodNotAllowed, problems, validateJsonBody } from '@kafka-http/common';
+import {
+  HttpProblem,
+  methodNotAllowed,
+  problems,
+  requestLogger,
+  validateJsonBody,
+  validateQuery,
+  type Logger,
+  type QuerySchema,
+} from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
 import { AVRO_CONTENT_TYPE } from '@kafka-http/common';
 import {
+  BINARY_CONTENT_TYPE,
   checkMessageType,
   CONTENT_TYPE_HEADER,
   encodeAvro,
@@ -15,7 +26,18 @@ import {
   type MessageFormats,
 } from '../messages/message-codec';
 import { TYPE_NAME } from '../messages/message-types';
-import type { MessagePublisher, OutgoingMessage, PublishResult } from '../kafka/message-publisher';
+import type {
+  MessagePublisher,
+  OutgoingMessage,
+  PublishResult,
+  QueueResult,
+} from '../kafka/message-publisher';
+import {
+  asyncQueryParameter,
+  followQueued,
+  queuedBody,
+  type AsyncProduceMetrics,
+} from './async-produce';
 import type { IdempotencyStore, Reply } from './idempotency';
 import { MAX_KEY_LENGTH, messageTypeFor } from './messages-route';
 import { jsonReply, replyOnce } from './reply';
@@ -43,7 +65,13 @@ export function batchBodySchema(limits: BatchLimits) {
           properties: {
             value: {
               description:
-                'Any JSON value. A string is stored as its text; anything else as compact JSON.',
+                'Any JSON value. A string is stored as its text; anything else as compact JSON. With `encoding: "base64"`, a base64 string whose bytes are stored as they are.',
+            },
+            encoding: {
+              type: 'string',
+              enum: ['base64'],
+              description:
+                'Set to `base64` for a binary value: `value` is then standard base64 (with padding) and the decoded bytes are written, with the record header content-type application/octet-stream.',
             },
             key: { type: 'string', minLength: 1, maxLength: MAX_KEY_LENGTH },
             headers: {
@@ -76,6 +104,7 @@ export function batchBodySchema(limits: BatchLimits) {
           value: { id: 10042, name: 'Ada Lovelace', email: 'ada@example.com' },
           schema: 'example.User',
         },
+        { value: 'AAEC/w==', encoding: 'base64' },
       ],
     },
   } as const;
@@ -83,6 +112,7 @@ export function batchBodySchema(limits: BatchLimits) {
 
 interface BatchItem {
   value: unknown;
+  encoding?: 'base64';
   key?: string;
   headers?: Record<string, string>;
   partition?: number;
@@ -96,10 +126,25 @@ export interface BatchFormats {
 }
 
 function encodeItem(item: BatchItem, { formats, topicType }: BatchFormats) {
-  const typeHeaders = checkMessageType(
-    item.value,
-    messageTypeFor(item.type, { formats, topicType }),
-  );
+  const typed = messageTypeFor(item.type, { formats, topicType });
+  if (item.encoding === 'base64') {
+    if (item.schema !== undefined) {
+      throw problems.badRequest('A message is either Avro ("schema") or base64 bytes, not both.');
+    }
+    if (typed.typeName !== undefined) {
+      throw problems.unsupportedMediaType(
+        `Values of the message type ${typed.typeName} are JSON or text; base64 bytes cannot be checked against it.`,
+      );
+    }
+    const bytes = typeof item.value === 'string' ? decodeBase64(item.value) : undefined;
+    if (!bytes) {
+      throw problems.badRequest(
+        'With "encoding": "base64" the value must be a standard base64 string (A-Z, a-z, 0-9, +, /, with = padding).',
+      );
+    }
+    return { value: bytes, headers: { [CONTENT_TYPE_HEADER]: BINARY_CONTENT_TYPE } };
+  }
+  const typeHeaders = checkMessageType(item.value, typed);
   if (item.schema !== undefined) {
     if (!formats) throw problems.unsupportedMediaType('Avro is not available here.');
     const avro = encodeAvro(formats.avro, item.schema, item.value);
@@ -151,6 +196,29 @@ function toOutgoing(
   return { key: item.key, value, headers, partition: item.partition };
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The bytes of canonical base64, or undefined. Node's decoder skips what it does not understand,
+ * so the text is checked first and must encode back to itself (no stray bits in the padding).
+ */
+export function decodeBase64(text: string): Buffer | undefined {
+  if (!BASE64.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : undefined;
+}
+
+/** Puts the results of the valid messages back between the problems of the invalid ones. */
+function inPlace<T extends PublishResult | QueueResult>(
+  prepared: (OutgoingMessage | HttpProblem)[],
+  results: T[],
+): (T | { ok: false; problem: HttpProblem })[] {
+  let next = 0;
+  return prepared.map((p) =>
+    p instanceof HttpProblem ? { ok: false, problem: p } : (results[next++] as T),
+  );
+}
+
 function errorOf(problem: HttpProblem) {
   return {
     error: {
@@ -162,11 +230,22 @@ function errorOf(problem: HttpProblem) {
   };
 }
 
-/** 200 when every message was written, 207 when some were, the common status when none was. */
-export function batchReply(results: PublishResult[]): Reply {
+export const batchQuerySchema: QuerySchema = {
+  type: 'object',
+  properties: { async: asyncQueryParameter },
+};
+
+/**
+ * `successStatus` (200 written, 202 queued) when every message succeeded, 207 when some did, the
+ * common status when none did.
+ */
+export function batchReply(
+  results: ({ ok: true; published: unknown } | { ok: false; problem: HttpProblem })[],
+  successStatus = 200,
+): Reply {
   const body = results.map((result) => (result.ok ? result.published : errorOf(result.problem)));
   const failures = results.flatMap((result) => (result.ok ? [] : [result.problem]));
-  if (failures.length === 0) return jsonReply(200, { results: body });
+  if (failures.length === 0) return jsonReply(successStatus, { results: body });
   const [first] = failures;
   if (
     first &&
@@ -179,7 +258,7 @@ export function batchReply(results: PublishResult[]): Reply {
         type: 'about:blank',
         title: first.title,
         status: first.status,
-        detail: `No message was written: ${first.detail ?? first.title}`,
+        detail: `No message was ${successStatus === 202 ? 'queued' : 'written'}: ${first.detail ?? first.title}`,
         results: body,
       },
       'application/problem+json',
@@ -194,11 +273,15 @@ export function batchRouter({
   limits,
   idempotency,
   formats = {},
+  asyncMetrics,
+  logger,
 }: {
   publisher: MessagePublisher;
   limits: BatchLimits;
   idempotency: IdempotencyStore;
   formats?: BatchFormats;
+  asyncMetrics: AsyncProduceMetrics;
+  logger: Logger;
 }): Router {
   const router = Router();
   router.post(
@@ -208,6 +291,7 @@ export function batchRouter({
         req.accepts('application/json') ? undefined : problems.notAcceptable(['application/json']),
       );
     },
+    validateQuery(batchQuerySchema),
     express.json({ limit: limits.maxBytes, strict: true }),
     validateJsonBody(batchBodySchema(limits)),
     async (req, res) => {
@@ -219,17 +303,23 @@ export function batchRouter({
         // JSON.stringify recurses: a value nested thousands of levels deep overflows the stack.
         throw problems.badRequest('A message value is nested too deeply.');
       }
-      await replyOnce(req, res, idempotency, fingerprint, async () => {
+      const queueOnly = (res.locals.query as { async?: boolean }).async === true;
+      await replyOnce(req, res, idempotency, fingerprint, async ({ forget }) => {
         const prepared = items.map((item) => toOutgoing(item, limits.maxMessageBytes, formats));
         const valid = prepared.filter((p): p is OutgoingMessage => !(p instanceof HttpProblem));
-        const published = await publisher.publishMany(valid);
-        let next = 0;
-        const results = prepared.map((p): PublishResult =>
-          p instanceof HttpProblem
-            ? { ok: false, problem: p }
-            : (published[next++] as PublishResult),
-        );
-        return batchReply(results);
+        if (queueOnly) {
+          const queued = publisher.enqueueMany(valid);
+          followQueued(queued, {
+            log: requestLogger(req, logger),
+            metrics: asyncMetrics,
+            onFailure: forget,
+          });
+          const results = inPlace(prepared, queued).map((result) =>
+            result.ok ? { ok: true as const, published: queuedBody(result.queued) } : result,
+          );
+          return batchReply(results, 202);
+        }
+        return batchReply(inPlace(prepared, await publisher.publishMany(valid)));
       });
     },
   );

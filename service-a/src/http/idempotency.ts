@@ -78,6 +78,11 @@ export class IdempotencyStore {
     }
   }
 
+  /** Forgets `key` if it still stands for the request with this fingerprint. */
+  forget(key: string, fingerprint: string): void {
+    if (this.entries.get(key)?.fingerprint === fingerprint) this.entries.delete(key);
+  }
+
   /** Entries are kept in insertion order and share one TTL, so the expired ones come first. */
   private forgetExpired(): void {
     const now = this.now();

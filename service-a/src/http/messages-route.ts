@@ -7,12 +7,14 @@ import {
   methodNotAllowed,
   preferredResponseType,
   problems,
+  requestLogger,
   requireAcceptable,
   validateQuery,
   validTraceparent,
   type QuerySchema,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
+import type { Logger } from '@kafka-http/common';
 import {
   CONTENT_TYPE_HEADER,
   encodeRequestBody,
@@ -21,8 +23,19 @@ import {
   type MessageFormats,
 } from '../messages/message-codec';
 import { TYPE_NAME } from '../messages/message-types';
-import type { MessagePublisher, PublishedMessage } from '../kafka/message-publisher';
-import type { IdempotencyStore } from './idempotency';
+import type {
+  MessagePublisher,
+  OutgoingMessage,
+  PublishedMessage,
+  QueuedMessage,
+} from '../kafka/message-publisher';
+import {
+  asyncQueryParameter,
+  followQueued,
+  queuedBody,
+  type AsyncProduceMetrics,
+} from './async-produce';
+import type { IdempotencyStore, Reply } from './idempotency';
 import { jsonReply, replyOnce } from './reply';
 
 export const KEY_HEADER = 'kafka-key';
@@ -45,8 +58,15 @@ export const produceQuerySchema: QuerySchema = {
       description:
         'A registered message type (a JSON Schema in the schemas folder), e.g. `order`. The value must satisfy it, or the answer is 422 listing each failing field; the record gets a `message-type` header.',
     },
+    async: asyncQueryParameter,
   },
 };
+
+interface ProduceQuery {
+  key?: string;
+  type?: string;
+  async?: boolean;
+}
 
 /**
  * The message type a request must satisfy: the one it names, or the one its topic is bound to.
@@ -109,12 +129,39 @@ export function tutorialSentence(text: string, published: PublishedMessage): str
   return `Message '${text}' sent to ${published.topic} [[${published.partition}]] @${published.offset}`;
 }
 
+export function queuedSentence(text: string, queued: QueuedMessage): string {
+  return `Message '${text}' queued for ${queued.topic} [[${queued.partition}]]`;
+}
+
+/** Queues one message and answers 202 at once; what Kafka says later is followed, not awaited. */
+function enqueueOne(
+  publisher: MessagePublisher,
+  message: OutgoingMessage,
+  {
+    text,
+    log,
+    metrics,
+    forget,
+  }: { text?: string; log: Logger; metrics: AsyncProduceMetrics; forget: () => void },
+): Reply {
+  const results = publisher.enqueueMany([message]);
+  const [result] = results;
+  if (!result) throw new Error('no result for the message');
+  if (!result.ok) throw result.problem;
+  followQueued(results, { log, metrics, onFailure: forget });
+  return text === undefined
+    ? jsonReply(202, queuedBody(result.queued))
+    : { status: 202, contentType: 'text/plain', body: queuedSentence(text, result.queued) };
+}
+
 export function messagesRouter({
   publisher,
   maxMessageBytes,
   idempotency,
   formats,
   topicType,
+  asyncMetrics,
+  logger,
   benchNoopRoute = false,
 }: {
   publisher: MessagePublisher;
@@ -122,6 +169,8 @@ export function messagesRouter({
   idempotency: IdempotencyStore;
   formats?: MessageFormats;
   topicType?: string;
+  asyncMetrics: AsyncProduceMetrics;
+  logger: Logger;
   benchNoopRoute?: boolean;
 }): Router {
   const router = Router();
@@ -134,7 +183,7 @@ export function messagesRouter({
   ];
 
   router.post('/api/messages', ...readRequest, async (req, res) => {
-    const query = res.locals.query as { key?: string; type?: string };
+    const query = res.locals.query as ProduceQuery;
     const encoded = encodeRequestBody(
       req.body as Buffer | undefined,
       req.get('content-type'),
@@ -142,12 +191,21 @@ export function messagesRouter({
     );
     const { key, headers } = recordMetadataOf(req, query.key);
     const asText = preferredResponseType(req) === 'text/plain';
-    await replyOnce(req, res, idempotency, JSON.stringify({ key, headers }), async () => {
-      const published = await publisher.publish({
+    await replyOnce(req, res, idempotency, JSON.stringify({ key, headers }), async ({ forget }) => {
+      const message: OutgoingMessage = {
         key,
         value: encoded.value,
         headers: { ...headers, ...encoded.headers, [CONTENT_TYPE_HEADER]: encoded.contentType },
-      });
+      };
+      if (query.async) {
+        return enqueueOne(publisher, message, {
+          text: asText ? encoded.text : undefined,
+          log: requestLogger(req, logger),
+          metrics: asyncMetrics,
+          forget,
+        });
+      }
+      const published = await publisher.publish(message);
       return asText
         ? {
             status: 200,

@@ -2,18 +2,28 @@
 import type { Request, Response } from 'express';
 import { fingerprintOf, idempotencyKeyOf, type IdempotencyStore, type Reply } from './idempotency';
 
-/** Runs `produce` under the request's Idempotency-Key, if any, and writes its reply. */
+/**
+ * Runs `produce` under the request's Idempotency-Key, if any, and writes its reply. `forget`
+ * lets go of the key later (an asynchronous produce that failed after its 202), so a retry
+ * produces again.
+ */
 export async function replyOnce(
   req: Request,
   res: Response,
   store: IdempotencyStore,
   fingerprintExtra: string,
-  produce: () => Promise<Reply>,
+  produce: (idempotency: { forget(): void }) => Promise<Reply>,
 ): Promise<void> {
   const key = idempotencyKeyOf(req);
-  const { reply, replayed } = key
-    ? await store.run(key, fingerprintOf(req, rawBody(req), fingerprintExtra), produce)
-    : { reply: await produce(), replayed: false };
+  let reply: Reply;
+  let replayed = false;
+  if (key) {
+    const fingerprint = fingerprintOf(req, rawBody(req), fingerprintExtra);
+    const forget = () => store.forget(key, fingerprint);
+    ({ reply, replayed } = await store.run(key, fingerprint, () => produce({ forget })));
+  } else {
+    reply = await produce({ forget: () => undefined });
+  }
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
   res.status(reply.status).type(reply.contentType).send(reply.body);

@@ -2,6 +2,7 @@
 // (acks=all, idempotent producer). Concurrent requests share Kafka sends through a ProduceBatcher.
 // The HTTP layer sees the MessagePublisher interface, never KafkaJS.
 import {
+  CompressionTypes,
   Partitioners,
   type Admin,
   type IHeaders,
@@ -36,7 +37,23 @@ export interface PublishedMessage {
 }
 
 export type PublishResult =
-  { ok: true; published: PublishedMessage } | { ok: false; problem: HttpProblem };
+  | { ok: true; published: PublishedMessage }
+  /** `reason` (for metrics): too-large, timeout, unavailable or invalid. */
+  | { ok: false; problem: HttpProblem; reason?: FailureReason };
+
+export type FailureReason = 'too-large' | 'timeout' | 'unavailable' | 'invalid';
+
+/** A message taken into the produce queue, not yet acknowledged. */
+export interface QueuedMessage {
+  topic: string;
+  /** Chosen when queued (from the client, the key's hash, or round robin). */
+  partition: number;
+}
+
+export type QueueResult =
+  /** `written` resolves (never rejects) once Kafka acknowledged or refused the message. */
+  | { ok: true; queued: QueuedMessage; written: Promise<PublishResult> }
+  | { ok: false; problem: HttpProblem };
 
 export interface MessagePublisher {
   readonly topic: string;
@@ -44,6 +61,12 @@ export interface MessagePublisher {
   publish(message: OutgoingMessage): Promise<PublishedMessage>;
   /** Several messages; each gets its own result, in order. */
   publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]>;
+  /**
+   * Queues messages and returns at once, before Kafka answered (asynchronous produce). A full
+   * queue refuses all of them (none is queued); a message still queued after the produce timeout
+   * is withdrawn and fails as not written.
+   */
+  enqueueMany(messages: OutgoingMessage[]): QueueResult[];
   isReady(): boolean;
   /** Counters shown in the readiness details. */
   stats?(): Record<string, number>;
@@ -55,6 +78,8 @@ export interface ProduceTuning {
   maxBatchRecords: number;
   maxBatchBytes: number;
   maxQueuedRecords: number;
+  /** Compression of each Kafka send ('none' when unset). */
+  compression?: 'none' | 'gzip';
 }
 
 export interface PublisherMetrics {
@@ -171,10 +196,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
 
   async publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]> {
     if (!this.isReady()) {
-      const problem = problems.serviceUnavailable(
-        'Not connected to Kafka; try again shortly.',
-        RETRY_AFTER_SECONDS,
-      );
+      const problem = notConnectedProblem();
       return messages.map(() => ({ ok: false, problem }));
     }
     const timestamp = Date.now();
@@ -209,6 +231,38 @@ export class KafkaMessagePublisher implements MessagePublisher {
     }
   }
 
+  enqueueMany(messages: OutgoingMessage[]): QueueResult[] {
+    if (!this.isReady()) {
+      const problem = notConnectedProblem();
+      return messages.map(() => ({ ok: false, problem }));
+    }
+    const timestamp = Date.now();
+    const prepared = messages.map((message) => this.toRecord(message, timestamp));
+    const records = prepared.filter((p): p is QueuedRecord => !(p instanceof HttpProblem));
+    if (!this.batcher.hasRoomFor(records.length)) {
+      const full = queueFullProblem();
+      return prepared.map((p) => ({ ok: false, problem: p instanceof HttpProblem ? p : full }));
+    }
+    // No one waits for the answer, so the deadline only withdraws records still queued (certainly
+    // not written); a record already sent is followed to Kafka's real answer.
+    const deadline = AbortSignal.timeout(this.options.produceTimeoutMs);
+    const submitted = this.batcher.submitMany(records, deadline);
+    let next = 0;
+    const results = prepared.map((p): QueueResult => {
+      if (p instanceof HttpProblem) return { ok: false, problem: p };
+      const written = this.outcomeOf(
+        submitted[next++] as Promise<SendOutcome>,
+        timestamp,
+        deadline,
+      );
+      return { ok: true, queued: { topic: this.topic, partition: p.partition }, written };
+    });
+    const work = Promise.all(results.map((r) => (r.ok ? r.written : undefined)));
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+    return results;
+  }
+
   /** The record for a message, or the problem that keeps it from being sent. */
   private toRecord(message: OutgoingMessage, timestamp: number): QueuedRecord | HttpProblem {
     const count = this.partitions.length;
@@ -232,14 +286,15 @@ export class KafkaMessagePublisher implements MessagePublisher {
     submitted: Promise<SendOutcome>,
     timestamp: number,
     deadline: AbortSignal,
-    timedOut: Promise<'timeout'>,
+    /** When given, the answer is a 503 at this moment even if the record was already sent. */
+    timedOut?: Promise<'timeout'>,
   ): Promise<PublishResult> {
     try {
-      const outcome = await Promise.race([submitted, timedOut]);
+      const outcome = timedOut ? await Promise.race([submitted, timedOut]) : await submitted;
       if (outcome === 'timeout') {
         submitted.catch(() => undefined);
         this.options.metrics?.errors.inc({ reason: 'timeout' });
-        return { ok: false, problem: this.timeoutProblem(true) };
+        return { ok: false, problem: this.timeoutProblem(true), reason: 'timeout' };
       }
       this.options.metrics?.produced.inc();
       return {
@@ -253,10 +308,14 @@ export class KafkaMessagePublisher implements MessagePublisher {
       };
     } catch (error) {
       const problem = this.toProblem(error, deadline);
-      this.options.metrics?.errors.inc({
-        reason: problem.status === 413 ? 'too-large' : 'unavailable',
-      });
-      return { ok: false, problem };
+      const reason: FailureReason =
+        problem.status === 413
+          ? 'too-large'
+          : deadline.aborted && error === deadline.reason
+            ? 'timeout'
+            : 'unavailable';
+      this.options.metrics?.errors.inc({ reason });
+      return { ok: false, problem, reason };
     }
   }
 
@@ -273,6 +332,10 @@ export class KafkaMessagePublisher implements MessagePublisher {
       const metadata = await this.producer.send({
         topic: this.topic,
         acks: -1,
+        compression:
+          this.options.tuning.compression === 'gzip'
+            ? CompressionTypes.GZIP
+            : CompressionTypes.None,
         messages: records.map(({ key, value, headers, partition, timestamp }) => ({
           key,
           value,
@@ -324,12 +387,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
   private toProblem(error: unknown, deadline: AbortSignal): HttpProblem {
     if (error instanceof HttpProblem) return error;
     if (deadline.aborted && error === deadline.reason) return this.timeoutProblem(false);
-    if (error instanceof QueueFullError) {
-      return problems.serviceUnavailable(
-        'Too many messages are waiting for Kafka; try again shortly.',
-        1,
-      );
-    }
+    if (error instanceof QueueFullError) return queueFullProblem();
     if (isTooLarge(error)) {
       return new HttpProblem({
         status: 413,
@@ -351,7 +409,8 @@ export class KafkaMessagePublisher implements MessagePublisher {
     await this.connecting;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.inFlight, this.batcher.idle()]),
+      // Queued records (asynchronous ones included) are sent at once, without lingering.
+      Promise.allSettled([...this.inFlight, this.batcher.drain()]),
       new Promise((resolve) => {
         timer = setTimeout(resolve, deadlineMs);
       }),
@@ -361,6 +420,20 @@ export class KafkaMessagePublisher implements MessagePublisher {
     await this.admin.disconnect();
     this.connected = false;
   }
+}
+
+function notConnectedProblem(): HttpProblem {
+  return problems.serviceUnavailable(
+    'Not connected to Kafka; try again shortly.',
+    RETRY_AFTER_SECONDS,
+  );
+}
+
+function queueFullProblem(): HttpProblem {
+  return problems.serviceUnavailable(
+    'Too many messages are waiting for Kafka; try again shortly.',
+    1,
+  );
 }
 
 function recordBytes(record: QueuedRecord): number {

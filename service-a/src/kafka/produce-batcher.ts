@@ -39,6 +39,8 @@ export class ProduceBatcher<R> {
   private sending = false;
   private lingerTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** Set by drain(): no more lingering, every send goes out as soon as the previous one is done. */
+  private draining = false;
 
   constructor(private readonly options: BatcherOptions<R>) {}
 
@@ -52,6 +54,18 @@ export class ProduceBatcher<R> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Whether `count` more records fit in the queue now (submitting them would not be refused). */
+  hasRoomFor(count: number): boolean {
+    return this.queue.length + count <= this.options.maxQueuedRecords;
+  }
+
+  /** Sends everything queued without lingering; resolves once nothing is queued or being sent. */
+  drain(): Promise<void> {
+    this.draining = true;
+    this.flush();
+    return this.idle();
+  }
+
   /**
    * Queues a record. If `signal` aborts while the record is still queued, it is withdrawn and
    * never sent (the promise rejects with the abort reason); once sent, it can no longer be.
@@ -63,7 +77,7 @@ export class ProduceBatcher<R> {
   /** Queues several records at once (they can share a send); one promise per record, in order. */
   submitMany(records: R[], signal?: AbortSignal): Promise<SendOutcome>[] {
     if (signal?.aborted) return records.map(() => Promise.reject(signal.reason));
-    if (this.queue.length + records.length > this.options.maxQueuedRecords) {
+    if (!this.hasRoomFor(records.length)) {
       const full = new QueueFullError('too many messages waiting to be sent');
       return records.map(() => Promise.reject(full));
     }
@@ -96,7 +110,7 @@ export class ProduceBatcher<R> {
 
   private schedule(): void {
     if (this.sending) return; // the in-flight send's completion flushes the queue
-    if (this.options.lingerMs <= 0 || this.batchIsFull()) {
+    if (this.options.lingerMs <= 0 || this.draining || this.batchIsFull()) {
       this.flush();
       return;
     }

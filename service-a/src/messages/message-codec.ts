@@ -27,9 +27,11 @@ export const RESERVED_HEADERS: readonly string[] = [
 
 /** POST this, with the schema's name, to have a JSON value (Avro's JSON encoding) stored as Avro. */
 export const AVRO_JSON_CONTENT_TYPE = 'application/avro+json';
+export const BINARY_CONTENT_TYPE = 'application/octet-stream';
 export const ACCEPTED_CONTENT_TYPES = [
   'application/json',
   'text/plain',
+  BINARY_CONTENT_TYPE,
   AVRO_JSON_CONTENT_TYPE,
 ] as const;
 
@@ -172,6 +174,7 @@ export function compactJson(json: string): string {
  * - `application/json`: any JSON value. A JSON string becomes its raw UTF-8 text (so
  *   `"Hello, Kafka!"` is stored as the 13 bytes `Hello, Kafka!`); anything else compact JSON.
  * - `text/plain`: the UTF-8 text as it is.
+ * - `application/octet-stream`: the bytes exactly as sent; an empty body is a zero-length value.
  * Throws an HttpProblem (400 or 415) for anything else.
  */
 export function encodeRequestBody(
@@ -182,10 +185,18 @@ export function encodeRequestBody(
   const mediaType = parseMediaType(contentTypeHeader);
   if (!mediaType || !(ACCEPTED_CONTENT_TYPES as readonly string[]).includes(mediaType.type)) {
     throw problems.unsupportedMediaType(
-      `Send the message as application/json, text/plain or ${AVRO_JSON_CONTENT_TYPE}; schema=<name>${
+      `Send the message as application/json, text/plain, ${BINARY_CONTENT_TYPE} or ${AVRO_JSON_CONTENT_TYPE}; schema=<name>${
         mediaType ? `, not ${mediaType.type}` : ' (the Content-Type header is missing)'
       }.`,
     );
+  }
+  if (mediaType.type === BINARY_CONTENT_TYPE) {
+    if (options.typeName !== undefined) {
+      throw problems.unsupportedMediaType(
+        `Values of the message type ${options.typeName} are JSON or text; bytes cannot be checked against it.`,
+      );
+    }
+    return encodeBinary(body);
   }
   if (
     mediaType.charset !== undefined &&
@@ -237,4 +248,10 @@ export function encodeRequestBody(
     text: compact,
     headers: typeHeaders,
   };
+}
+
+/** Bytes are stored untouched; `text` only names their size, for the tutorial's sentence. */
+function encodeBinary(body: Buffer | undefined): EncodedValue {
+  const value = body ?? Buffer.alloc(0);
+  return { value, contentType: BINARY_CONTENT_TYPE, text: `<${value.length} bytes>` };
 }

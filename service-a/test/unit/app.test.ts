@@ -8,6 +8,7 @@ import type {
   OutgoingMessage,
   PublishedMessage,
   PublishResult,
+  QueueResult,
 } from '../../src/kafka/message-publisher';
 
 class FakePublisher implements MessagePublisher {
@@ -43,6 +44,10 @@ class FakePublisher implements MessagePublisher {
         }
       }),
     );
+  }
+
+  enqueueMany(): QueueResult[] {
+    throw new Error('asynchronous produce is tested in produce-routes.test.ts');
   }
 }
 

@@ -1,6 +1,7 @@
 // The request-body codec of service-a: which bodies are accepted and the exact bytes they become.
 import { HttpProblem } from '@kafka-http/common';
 import {
+  BINARY_CONTENT_TYPE,
   compactJson,
   encodeRequestBody,
   JSON_CONTENT_TYPE,
@@ -223,5 +224,33 @@ describe('parseMediaType', () => {
       charset: undefined,
     });
     expect(parseMediaType(undefined)).toBeUndefined();
+  });
+});
+
+describe('encodeRequestBody: application/octet-stream', () => {
+  const BYTES = Buffer.from([0x00, 0xc3, 0x28, 0xff, 0x0a]);
+
+  it('keeps the bytes exactly, invalid UTF-8 and zero bytes included', () => {
+    const encoded = encodeRequestBody(BYTES, 'application/octet-stream');
+    expect(encoded.value).toEqual(BYTES);
+    expect(encoded.contentType).toBe(BINARY_CONTENT_TYPE);
+    expect(encoded.text).toBe('<5 bytes>');
+  });
+
+  it('takes an empty or missing body as a zero-length value', () => {
+    expect(encodeRequestBody(Buffer.alloc(0), 'application/octet-stream').value).toHaveLength(0);
+    expect(encodeRequestBody(undefined, 'Application/Octet-Stream').value).toHaveLength(0);
+  });
+
+  it('ignores a charset parameter, which means nothing for bytes', () => {
+    expect(encodeRequestBody(BYTES, 'application/octet-stream; charset=latin1').value).toEqual(
+      BYTES,
+    );
+  });
+
+  it('names application/octet-stream among the accepted types in a 415', () => {
+    expect(problemOf(() => encodeJson('x', 'image/png')).detail).toMatch(
+      /application\/octet-stream/,
+    );
   });
 });

@@ -1,5 +1,6 @@
 // The produce routes in-process: record key and headers from request headers, Idempotency-Key,
 // POST /api/messages/batch and the benchmark's no-op route, with a fake publisher instead of Kafka.
+import pino from 'pino';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { createLogger, HttpProblem, problems } from '@kafka-http/common';
@@ -9,6 +10,7 @@ import type {
   OutgoingMessage,
   PublishedMessage,
   PublishResult,
+  QueueResult,
 } from '../../src/kafka/message-publisher';
 
 const TIMESTAMP = '2025-01-02T03:04:05.678Z';
@@ -55,11 +57,31 @@ class FakePublisher implements MessagePublisher {
       return problem ? { ok: false, problem } : { ok: true, published: this.land(message) };
     });
   }
+
+  /** When set, enqueueMany() refuses every message with it (a full queue). */
+  refuseQueue: HttpProblem | undefined;
+  /** Queued messages, with what Kafka will say about each: resolve it to settle the message. */
+  readonly queued: { message: OutgoingMessage; settle(result: PublishResult): void }[] = [];
+
+  enqueueMany(messages: OutgoingMessage[]): QueueResult[] {
+    const refused = this.refuseQueue;
+    if (refused) return messages.map(() => ({ ok: false, problem: refused }));
+    return messages.map((message): QueueResult => {
+      const written = new Promise<PublishResult>((settle) => {
+        this.queued.push({ message, settle });
+      });
+      return {
+        ok: true,
+        queued: { topic: this.topic, partition: message.partition ?? 0 },
+        written,
+      };
+    });
+  }
 }
 
 const MAX_MESSAGE_BYTES = 1024;
 
-function setup(deps: Partial<Omit<AppDeps, 'publisher' | 'logger'>> = {}) {
+function setup(deps: Partial<Omit<AppDeps, 'publisher'>> = {}) {
   const publisher = new FakePublisher();
   const app = createApp({
     publisher,
@@ -537,6 +559,234 @@ describe('POST /api/bench/noop', () => {
   });
 });
 
+/** Lets pending promise callbacks (the follow-up of a queued message) run. */
+function settled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+async function metricLine(app: App, name: string): Promise<string[]> {
+  const res = await request(app).get('/metrics').expect(200);
+  return res.text.split('\n').filter((line) => line.startsWith(name));
+}
+
+describe('POST /api/messages?async=true', () => {
+  it('answers 202 queued as soon as the message is queued, before Kafka answered', async () => {
+    const { app, publisher } = setup();
+    const res = await postMessage(app, '"later"').query('async=true').expect(202);
+    expect(res.body).toEqual({ status: 'queued', topic: 'message-topic', partition: 0 });
+    expect(publisher.queued).toHaveLength(1);
+    expect(text(publisher.queued[0]?.message)).toBe('later');
+    expect(publisher.publishCalls).toBe(0);
+    expect(await metricLine(app, 'async_produce_queued_total')).toEqual([
+      'async_produce_queued_total{service="service-a"} 1',
+    ]);
+  });
+
+  it("answers the tutorial's kind of sentence for Accept: text/plain", async () => {
+    const { app } = setup();
+    const res = await postMessage(app, '"later"')
+      .query('async=true')
+      .set('Accept', 'text/plain')
+      .expect(202);
+    expect(res.text).toBe("Message 'later' queued for message-topic [[0]]");
+  });
+
+  it('counts and logs with the request id a failure that comes after the 202', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const { app, publisher } = setup({ logger });
+    await postMessage(app).query('async=true').set('X-Request-Id', 'req-async-1').expect(202);
+    publisher.queued[0]?.settle({
+      ok: false,
+      problem: new HttpProblem({ status: 413, title: 'Content Too Large', detail: 'too large' }),
+      reason: 'too-large',
+    });
+    await settled();
+    expect(await metricLine(app, 'async_produce_failures_total')).toEqual([
+      'async_produce_failures_total{reason="too-large",service="service-a"} 1',
+    ]);
+    const failure = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((entry) => entry.msg === 'async produce failed after its 202 answer');
+    expect(failure).toEqual(
+      expect.objectContaining({ requestId: 'req-async-1', reason: 'too-large', status: 413 }),
+    );
+  });
+
+  it('counts nothing as failed when Kafka acknowledges the message', async () => {
+    const { app, publisher } = setup();
+    await postMessage(app).query('async=true').expect(202);
+    publisher.queued[0]?.settle({
+      ok: true,
+      published: { topic: 'message-topic', partition: 0, offset: '0', timestamp: TIMESTAMP },
+    });
+    await settled();
+    expect(await metricLine(app, 'async_produce_failures_total')).toEqual([]);
+  });
+
+  it('answers 503 at once when the queue is full, and queues nothing', async () => {
+    const { app, publisher } = setup();
+    publisher.refuseQueue = problems.serviceUnavailable('Too many messages are waiting.', 1);
+    const res = await postMessage(app).query('async=true');
+    expectProblem(res, 503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(publisher.queued).toHaveLength(0);
+  });
+
+  it('refuses ?async=maybe with 400 naming the parameter', async () => {
+    const { app, publisher } = setup();
+    const res = await postMessage(app).query('async=maybe');
+    expect(expectProblem(res, 400).errors).toEqual([expect.objectContaining({ name: 'async' })]);
+    expect(publisher.queued).toHaveLength(0);
+  });
+
+  it('queues once per Idempotency-Key, but queues again after the first one failed', async () => {
+    const { app, publisher } = setup();
+    const post = () => postMessage(app).query('async=true').set('Idempotency-Key', 'async-k1');
+    await post().expect(202);
+    const replay = await post().expect(202);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(publisher.queued).toHaveLength(1);
+
+    publisher.queued[0]?.settle({
+      ok: false,
+      problem: problems.serviceUnavailable('Kafka could not take the message.', 5),
+      reason: 'unavailable',
+    });
+    await settled();
+    const retry = await post().expect(202);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(publisher.queued).toHaveLength(2);
+  });
+
+  it('refuses the same Idempotency-Key used without async with 422', async () => {
+    const { app } = setup();
+    await postMessage(app).set('Idempotency-Key', 'mixed-k').expect(200);
+    expectProblem(
+      await postMessage(app).query('async=true').set('Idempotency-Key', 'mixed-k'),
+      422,
+    );
+  });
+});
+
+describe('POST /api/messages/batch?async=true', () => {
+  it('answers 202 with one queued result per message', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages/batch?async=true')
+      .set('Content-Type', 'application/json')
+      .send({ messages: [{ value: 'a' }, { value: 'b', partition: 0 }] })
+      .expect(202);
+    expect(res.body).toEqual({
+      results: [
+        { status: 'queued', topic: 'message-topic', partition: 0 },
+        { status: 'queued', topic: 'message-topic', partition: 0 },
+      ],
+    });
+    expect(publisher.queued.map(({ message }) => text(message))).toEqual(['a', 'b']);
+    expect(await metricLine(app, 'async_produce_queued_total')).toEqual([
+      'async_produce_queued_total{service="service-a"} 2',
+    ]);
+  });
+
+  it('answers 207 with the invalid message failed in place and the others queued', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages/batch?async=true')
+      .set('Content-Type', 'application/json')
+      .send({ messages: [{ value: 'a' }, { value: '***', encoding: 'base64' }] })
+      .expect(207);
+    expect(res.body.results[0]).toEqual({ status: 'queued', topic: 'message-topic', partition: 0 });
+    expect(res.body.results[1].error).toEqual(expect.objectContaining({ status: 400 }));
+    expect(publisher.queued).toHaveLength(1);
+  });
+
+  it('answers 503 problem+json when the queue is full, queuing none', async () => {
+    const { app, publisher } = setup();
+    publisher.refuseQueue = problems.serviceUnavailable('Too many messages are waiting.', 1);
+    const res = await request(app)
+      .post('/api/messages/batch?async=true')
+      .set('Content-Type', 'application/json')
+      .send({ messages: [{ value: 'a' }, { value: 'b' }] });
+    expect(expectProblem(res, 503).detail).toMatch(/^No message was queued: /);
+    expect(publisher.queued).toHaveLength(0);
+  });
+});
+
+describe('binary values', () => {
+  const BYTES = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41, 0x00]);
+
+  it('stores an application/octet-stream body exactly, with that content-type header', async () => {
+    const { app, publisher } = setup();
+    await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/octet-stream')
+      .send(BYTES)
+      .expect(200);
+    expect(publisher.messages[0]?.value).toEqual(BYTES);
+    expect(publisher.messages[0]?.headers['content-type']).toBe('application/octet-stream');
+  });
+
+  it('stores an empty application/octet-stream body as a zero-length value', async () => {
+    const { app, publisher } = setup();
+    await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.alloc(0))
+      .expect(200);
+    expect(publisher.messages[0]?.value).toEqual(Buffer.alloc(0));
+  });
+
+  it('stores a batch value with "encoding": "base64" as the decoded bytes', async () => {
+    const { app, publisher } = setup();
+    await postBatch(app, {
+      messages: [{ value: BYTES.toString('base64'), encoding: 'base64', key: 'bin' }],
+    }).expect(200);
+    expect(publisher.messages[0]?.value).toEqual(BYTES);
+    expect(publisher.messages[0]?.headers['content-type']).toBe('application/octet-stream');
+    expect(publisher.messages[0]?.key).toBe('bin');
+  });
+
+  it.each([
+    ['not base64', 'no spaces allowed'],
+    ['missing padding', 'AAE'],
+    ['stray bits in the padding', 'AB=='],
+    ['a number', 42],
+  ])('refuses a base64 batch value that is %s with 400', async (_what, value) => {
+    const { app, publisher } = setup();
+    const res = await postBatch(app, { messages: [{ value, encoding: 'base64' }] });
+    expect(expectProblem(res, 400).detail).toMatch(/base64/);
+    expect(publisher.messages).toHaveLength(0);
+  });
+
+  it('refuses an encoding other than base64 with 400', async () => {
+    const { app } = setup();
+    expectProblem(await postBatch(app, { messages: [{ value: 'x', encoding: 'hex' }] }), 400);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('describes binary bodies, base64 batch items, async and its 202 answers', async () => {
+    const { app } = setup();
+    const doc = (await request(app).get('/openapi.json').expect(200)).body;
+    const post = doc.paths['/api/messages'].post;
+    expect(Object.keys(post.requestBody.content)).toContain('application/octet-stream');
+    expect(post.responses['202'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Queued',
+    });
+    expect(post.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'async', in: 'query' })]),
+    );
+    const batch = doc.paths['/api/messages/batch'].post;
+    expect(batch.responses['202']).toBeDefined();
+    expect(batch.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'async', in: 'query' })]),
+    );
+    const item = batch.requestBody.content['application/json'].schema.properties.messages.items;
+    expect(item.properties.encoding.enum).toEqual(['base64']);
+  });
+});
+
 describe('message types and Avro on the produce routes', () => {
   const order = { orderId: 'ord-1', email: 'ada@example.com', items: [{ sku: 'b', quantity: 1 }] };
   const user = { id: 10042, name: 'Ada Lovelace', email: 'ada@example.com' };
@@ -656,6 +906,30 @@ describe('message types and Avro on the produce routes', () => {
       'application/avro',
       'application/json',
     ]);
+  });
+
+  it('refuses bytes where a message type applies: the single POST and batch items', async () => {
+    const { app, publisher } = setup({ topicType: 'greeting' });
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.from([1, 2, 3]));
+    expect(expectProblem(res, 415).detail).toContain('greeting');
+    const batch = await request(app)
+      .post('/api/messages/batch')
+      .send({
+        messages: [
+          { value: 'AAEC', encoding: 'base64' },
+          { value: 'AAEC', encoding: 'base64', schema: 'example.User', type: 'greeting' },
+          { value: { text: 'Hi' } },
+        ],
+      })
+      .expect(207);
+    const statuses = (batch.body as { results: { error?: { status: number } }[] }).results.map(
+      (r) => r.error?.status ?? 200,
+    );
+    expect(statuses).toEqual([415, 400, 200]);
+    expect(publisher.messages).toHaveLength(1);
   });
 
   it('shows the registered types and Avro schemas, with examples, in the OpenAPI document', async () => {

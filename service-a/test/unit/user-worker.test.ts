@@ -38,6 +38,10 @@ class ScriptedPublisher implements MessagePublisher {
   async publishMany(): Promise<PublishResult[]> {
     throw new Error('not used by the worker');
   }
+
+  enqueueMany(): never {
+    throw new Error('not used by the worker');
+  }
 }
 
 const landed = (offset: number): PublishedMessage => ({

@@ -66,8 +66,8 @@ export function deliverWith(
  * Writes a body with a plain 200. Not res.send(): it answers a conditional GET (for example
  * `If-None-Match: *`) with a bodiless 304, and the messages taken for it would count as delivered.
  */
-export function sendBody(res: Response, contentType: string, body: string): void {
-  const bytes = Buffer.from(body, 'utf8');
+export function sendBody(res: Response, contentType: string, body: string | Buffer): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   res.status(200);
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', bytes.length);

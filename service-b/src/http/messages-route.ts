@@ -5,6 +5,7 @@ import {
   methodNotAllowed,
   preferredResponseType,
   problems,
+  RAW_MESSAGE_RESPONSE_TYPES,
   requireAcceptable,
   validateQuery,
   validTraceparent,
@@ -14,6 +15,7 @@ import {
 } from '@kafka-http/common';
 import type { AckRegistry } from '../delivery/ack-registry';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
+import { rawRecord } from '../messages/raw-view';
 import { headerText, recordJson, recordText } from '../messages/record-view';
 import { MAX_VISIBILITY_MS, MAX_WAIT_MS } from '../config';
 import { deliverWith, sendBody, type AckMode } from './delivery';
@@ -121,13 +123,19 @@ export function messagesRouter({
 
   router.get(
     '/api/messages',
-    requireAcceptable(),
+    requireAcceptable(RAW_MESSAGE_RESPONSE_TYPES),
     validateQuery(singleQuerySchema(limits)),
     (req, res, next) => {
-      // The receipt travels in the JSON body: a text answer could not carry it.
+      // The receipt travels in the JSON body, or in headers beside raw bytes; a text answer
+      // could carry neither.
       const manual = (res.locals.query as ConsumeQuery).ack === 'manual';
-      const refuse = manual && preferredResponseType(req) !== 'application/json';
-      next(refuse ? problems.notAcceptable(['application/json (ack=manual)']) : undefined);
+      const refuse =
+        manual && preferredResponseType(req, RAW_MESSAGE_RESPONSE_TYPES) === 'text/plain';
+      next(
+        refuse
+          ? problems.notAcceptable(['application/json or application/octet-stream (ack=manual)'])
+          : undefined,
+      );
     },
     async (req, res) => {
       const query = res.locals.query as ConsumeQuery;
@@ -152,8 +160,18 @@ export function messagesRouter({
       // The trace the message was produced in continues in this response.
       const traceparent = validTraceparent(headerText(lease.message.headers.traceparent));
       if (traceparent) res.setHeader('traceparent', traceparent);
-      if (preferredResponseType(req) === 'text/plain') {
+      const responseType = preferredResponseType(req, RAW_MESSAGE_RESPONSE_TYPES);
+      if (responseType === 'text/plain') {
         sendBody(res, 'text/plain; charset=utf-8', recordText(lease.message, render));
+        return;
+      }
+      if (responseType === 'application/octet-stream') {
+        const raw = rawRecord(lease.message, limits.maxValueBytes);
+        const { receipt, visibleUntil } = extras[0] ?? {};
+        if (receipt) raw.headers['Kafka-Receipt'] = receipt;
+        if (visibleUntil) raw.headers['Kafka-Visible-Until'] = visibleUntil;
+        for (const [name, value] of Object.entries(raw.headers)) res.setHeader(name, value);
+        sendBody(res, 'application/octet-stream', raw.body);
         return;
       }
       const body = recordJson(lease.message, { ...render, extras: extras[0] });

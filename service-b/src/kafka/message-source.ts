@@ -31,8 +31,18 @@ export interface MessageSourceOptions {
    */
   maxWaitTimeInMs?: number;
   sessionTimeoutMs?: number;
+  /** Fetch sizes, rebalance timeout and heartbeat interval (KafkaJS's defaults when unset). */
+  tuning?: ConsumerTuning;
   /** No fetch-loop progress for this long while running is fatal (see StallWatchdog). */
   stallTimeoutMs?: number;
+}
+
+export interface ConsumerTuning {
+  minBytes?: number;
+  maxBytes?: number;
+  maxBytesPerPartition?: number;
+  rebalanceTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
 }
 
 export interface SourceStatus {
@@ -73,7 +83,13 @@ export class KafkaMessageSource {
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+      heartbeatInterval:
+        options.tuning?.heartbeatIntervalMs ??
+        Math.min(3000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+      rebalanceTimeout: options.tuning?.rebalanceTimeoutMs ?? 60_000,
+      minBytes: options.tuning?.minBytes ?? 1,
+      maxBytes: options.tuning?.maxBytes ?? 10 * 1024 * 1024,
+      maxBytesPerPartition: options.tuning?.maxBytesPerPartition ?? 1024 * 1024,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.watchdog = new StallWatchdog({

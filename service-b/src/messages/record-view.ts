@@ -1,6 +1,7 @@
 // How a Kafka record is shown to an HTTP client. The record's `content-type` header (written by
-// service-a) says how to read the value; records from other producers are shown as text when they
-// are valid UTF-8, else as base64 with an `encoding` field saying so. Pure: no I/O.
+// service-a) says how to read the value (application/octet-stream: always base64); records from
+// other producers are shown as text when they are valid UTF-8, else as base64 with an `encoding`
+// field saying so. Pure: no I/O.
 // Avro records (content-type application/avro) are decoded with the schema their headers name, when
 // this service has it; otherwise they are delivered as base64 with a warning saying why.
 import {
@@ -10,6 +11,8 @@ import {
   type AvroSchemaRegistry,
 } from '@kafka-http/common';
 import type { BufferedMessage } from '../delivery/delivery-buffer';
+
+export const BINARY_CONTENT_TYPE = 'application/octet-stream';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -86,7 +89,9 @@ export function readValue(
     ?.trim()
     .toLowerCase();
   if (contentType === AVRO_CONTENT_TYPE) return readAvro(message, value, avro);
-  const text = asText(value);
+  // A binary record (service-a writes application/octet-stream) is base64 even when its bytes
+  // happen to be UTF-8: the client gets back bytes, never a guess at text.
+  const text = contentType === BINARY_CONTENT_TYPE ? undefined : asText(value);
   if (text === undefined) return { kind: 'base64', text: value.toString('base64') };
   if (contentType === 'application/json') {
     try {
@@ -176,7 +181,7 @@ export function recordText(message: BufferedMessage, options: RenderOptions = {}
   return `Received message: ${value.error ?? value.text}`;
 }
 
-function isoTimestamp(ms: string): string | null {
+export function isoTimestamp(ms: string): string | null {
   // Kafka uses -1 for "no timestamp".
   const value = Number(ms);
   return Number.isFinite(value) && value >= 0 ? new Date(value).toISOString() : null;

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { createLogger, type Readiness } from '@kafka-http/common';
+import { rawBody } from '../../../test/support/raw-body';
 import { createApp } from '../../src/app';
 import { AckRegistry } from '../../src/delivery/ack-registry';
 import {
@@ -231,6 +232,113 @@ describe('GET /api/messages', () => {
     const res = await answer;
     expectProblem(res, 503);
     expect(res.headers['retry-after']).toBeDefined();
+  });
+});
+
+describe('GET /api/messages with Accept: application/octet-stream', () => {
+  const BYTES = Buffer.from([0x00, 0xff, 0xc3, 0x28, 0x00]);
+
+  function binary(offset: number): BufferedMessage {
+    return {
+      ...message(offset),
+      value: BYTES,
+      headers: { 'content-type': Buffer.from('application/octet-stream') },
+    };
+  }
+
+  it('answers the value bytes as the body, with Kafka-* headers, and commits after', async () => {
+    const { buffer, server, events } = setup();
+    buffer.offer(binary(0));
+    const res = await request(server)
+      .get('/api/messages')
+      .set('Accept', 'application/octet-stream')
+      .buffer(true)
+      .parse(rawBody);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+    expect(res.body).toEqual(BYTES);
+    expect(res.headers).toEqual(
+      expect.objectContaining({
+        'kafka-topic': 'message-topic',
+        'kafka-partition': '0',
+        'kafka-offset': '0',
+        'kafka-key': 'user-42',
+        'kafka-timestamp': '2023-11-14T22:13:20.123Z',
+      }),
+    );
+    expect(events).toEqual(['response finished', 'committable 0@1']);
+  });
+
+  it('answers a text record as its raw bytes too', async () => {
+    const { buffer, server } = setup();
+    buffer.offer(message(0));
+    const res = await request(server)
+      .get('/api/messages')
+      .set('Accept', 'application/octet-stream')
+      .buffer(true)
+      .parse(rawBody);
+    expect(res.body).toEqual(Buffer.from('Hello, Kafka!'));
+  });
+
+  it('still prefers JSON for Accept: */*', async () => {
+    const { buffer, server } = setup();
+    buffer.offer(binary(0));
+    const res = await request(server).get('/api/messages').set('Accept', '*/*').expect(200);
+    expect(res.body).toEqual(
+      expect.objectContaining({ value: BYTES.toString('base64'), encoding: 'base64' }),
+    );
+  });
+
+  it('with ack=manual, carries the receipt in Kafka-Receipt and settles by it', async () => {
+    const { buffer, server, onCommittable } = setup();
+    buffer.offer(binary(0));
+    const res = await request(server)
+      .get('/api/messages?ack=manual')
+      .set('Accept', 'application/octet-stream')
+      .buffer(true)
+      .parse(rawBody)
+      .expect(200);
+    const receipt = res.headers['kafka-receipt'];
+    expect(receipt).toMatch(/^b-test\./);
+    expect(Date.parse(res.headers['kafka-visible-until'] ?? '')).toBeGreaterThan(Date.now());
+    expect(onCommittable).not.toHaveBeenCalled();
+    await request(server)
+      .post('/api/messages/ack')
+      .send({ receipts: [receipt] })
+      .expect(200, { results: [{ receipt, outcome: 'acked' }] });
+    expect(onCommittable).toHaveBeenCalledWith(0, 1n);
+  });
+
+  it('refuses ack=manual with Accept: text/plain with 406, taking nothing', async () => {
+    const { buffer, server } = setup();
+    buffer.offer(binary(0));
+    expectProblem(
+      await request(server).get('/api/messages?ack=manual').set('Accept', 'text/plain'),
+      406,
+    );
+    expect(buffer.stats()).toEqual(expect.objectContaining({ buffered: 1, inFlight: 0 }));
+  });
+
+  it('keeps application/json only for the batch GET (406 for octet-stream alone)', async () => {
+    const { buffer, server } = setup();
+    buffer.offer(binary(0));
+    expectProblem(
+      await request(server).get('/api/messages/batch').set('Accept', 'application/octet-stream'),
+      406,
+    );
+  });
+});
+
+describe('the OpenAPI document of GET /api/messages', () => {
+  it('describes the raw octet-stream answer and its Kafka-* headers', async () => {
+    const { server } = setup();
+    const doc = (await request(server).get('/openapi.json').expect(200)).body;
+    const ok = doc.paths['/api/messages'].get.responses['200'];
+    expect(ok.content['application/octet-stream'].schema.format).toBe('binary');
+    expect(Object.keys(ok.headers)).toEqual(
+      expect.arrayContaining(['Kafka-Topic', 'Kafka-Partition', 'Kafka-Offset', 'Kafka-Key']),
+    );
+    expect(ok.content['application/json'].examples.binary.value.encoding).toBe('base64');
   });
 });
 

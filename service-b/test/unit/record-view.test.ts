@@ -175,6 +175,33 @@ describe('recordText', () => {
   });
 });
 
+describe('binary records (content-type application/octet-stream)', () => {
+  it('gives the value as base64 even when its bytes happen to be UTF-8', () => {
+    const parsed = JSON.parse(
+      recordJson(
+        record({
+          value: Buffer.from('plain'),
+          headers: { 'content-type': Buffer.from('application/octet-stream') },
+        }),
+      ),
+    ) as Record<string, unknown>;
+    expect(parsed.value).toBe(Buffer.from('plain').toString('base64'));
+    expect(parsed.encoding).toBe('base64');
+  });
+
+  it('gives a zero-length value as an empty base64 string, not null', () => {
+    const parsed = JSON.parse(
+      recordJson(
+        record({
+          value: Buffer.alloc(0),
+          headers: { 'content-type': Buffer.from('application/octet-stream') },
+        }),
+      ),
+    ) as Record<string, unknown>;
+    expect(parsed).toEqual(expect.objectContaining({ value: '', encoding: 'base64' }));
+  });
+});
+
 describe('Avro records', () => {
   const registry = AvroSchemaRegistry.fromDirectory();
   const schema = registry.find('example.User');

@@ -1,0 +1,95 @@
+// Asynchronous produce (?async=true) on a real broker: 202 before Kafka answered, the message then
+// readable on service-b; a real broker refusal after the 202 counted in the metrics; and SIGTERM's
+// stop sending what is still queued before the producer disconnects.
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import type { ServiceB } from '../../service-b/src/service';
+import { createTopic, readAll, uniqueName } from '../support/kafka';
+import { startA, startB } from '../support/services';
+import { waitFor } from '../support/wait';
+
+async function metricValue(url: string, line: string): Promise<number | undefined> {
+  const res = await request(url).get('/metrics').expect(200);
+  const found = res.text.split('\n').find((l) => l.startsWith(`${line} `));
+  return found === undefined ? undefined : Number(found.slice(line.length + 1));
+}
+
+describe('asynchronous produce on a real broker', () => {
+  const started: { stop(): Promise<void> }[] = [];
+  afterAll(async () => {
+    for (const service of started.reverse()) await service.stop();
+  });
+
+  it('answers 202 before the acknowledgement; the message is then readable on service-b', async () => {
+    const topic = uniqueName('async');
+    const a = await startA({ KAFKA_TOPIC: topic });
+    started.push(a);
+    const b: ServiceB = await startB({ KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('async-g') });
+    started.push(b);
+
+    const res = await request(a.url)
+      .post('/api/messages?async=true')
+      .set('Content-Type', 'text/plain')
+      .send('fire and forget')
+      .expect(202);
+    expect(res.body).toEqual({ status: 'queued', topic, partition: 0 });
+
+    const got = await waitFor('the queued message on service-b', async () => {
+      const r = await request(b.url).get('/api/messages?waitMs=1000');
+      return r.status === 200 ? r.body : undefined;
+    });
+    expect(got).toMatchObject({ value: 'fire and forget', offset: '0' });
+    await waitFor(
+      'the acknowledgement counted',
+      async () =>
+        (await metricValue(a.url, 'kafka_messages_produced_total{service="service-a"}')) === 1,
+    );
+    expect(await metricValue(a.url, 'async_produce_queued_total{service="service-a"}')).toBe(1);
+  });
+
+  it('counts a message the broker refuses after the 202 (larger than max.message.bytes)', async () => {
+    const topic = uniqueName('async-too-large');
+    await createTopic(topic, 1, { 'max.message.bytes': '2048' });
+    const a = await startA({ KAFKA_TOPIC: topic });
+    started.push(a);
+
+    // Random bytes do not compress: the record batch really is over the topic's limit.
+    await request(a.url)
+      .post('/api/messages?async=true')
+      .set('Content-Type', 'application/octet-stream')
+      .send(randomBytes(8192))
+      .expect(202);
+    await waitFor(
+      'the failure counted',
+      async () =>
+        (await metricValue(
+          a.url,
+          'async_produce_failures_total{reason="too-large",service="service-a"}',
+        )) === 1,
+    );
+    // The same request without async is told at once.
+    await request(a.url)
+      .post('/api/messages')
+      .set('Content-Type', 'application/octet-stream')
+      .send(randomBytes(8192))
+      .expect(413);
+  });
+
+  it('sends what is still queued when stopped, before the producer disconnects', async () => {
+    const topic = uniqueName('async-stop');
+    // Records linger a full second in the queue: a stop that did not flush would lose them.
+    const a = await startA({ KAFKA_TOPIC: topic, PRODUCE_LINGER_MS: '1000' });
+    const values = ['one', 'two', 'three', 'four', 'five'];
+    for (const value of values) {
+      await request(a.url)
+        .post('/api/messages?async=true')
+        .set('Content-Type', 'text/plain')
+        .send(value)
+        .expect(202);
+    }
+    expect(a.publisher.stats().queued).toBe(values.length);
+    await a.stop();
+    const stored = await readAll(topic, values.length);
+    expect(stored.map((r) => r.value?.toString())).toEqual(values);
+  });
+});
