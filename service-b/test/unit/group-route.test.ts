@@ -211,3 +211,29 @@ describe('reading a replay target', () => {
     });
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('describes the three endpoints, and every request example it shows is accepted', async () => {
+    const move = jest.fn(async () => moved([0]));
+    const { app } = setup({ move });
+    const doc = (await request(app).get('/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(doc.paths['/api/topic']?.get).toBeDefined();
+    expect(doc.paths['/api/consumer/lag']?.get).toBeDefined();
+    const post = doc.paths['/api/consumer/position']?.post as {
+      requestBody: {
+        content: { 'application/json': { examples: Record<string, { value: unknown }> } };
+      };
+    };
+    const examples = Object.values(post.requestBody.content['application/json'].examples);
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    for (const { value } of examples) {
+      await request(app)
+        .post('/api/consumer/position')
+        .send(value as object)
+        .expect(200);
+    }
+    expect(move).toHaveBeenCalledTimes(examples.length);
+  });
+});
