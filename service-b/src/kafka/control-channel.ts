@@ -90,6 +90,7 @@ export class ControlChannel {
   private listening = false;
   private stopped = false;
   private starting: Promise<void> | undefined;
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly options: ControlChannelOptions) {
     const { kafka, controlTopic, instanceId } = options;
@@ -106,7 +107,9 @@ export class ControlChannel {
     });
     // The start offset (the end of the topic) is resolved by the first fetch after the join.
     this.consumer.on(events.FETCH, () => {
-      if (this.joined) this.listening = true;
+      if (!this.joined || this.listening) return;
+      this.listening = true;
+      for (const listener of this.listeners) listener();
     });
     for (const event of [events.STOP, events.DISCONNECT, events.CRASH]) {
       this.consumer.on(event, () => {
@@ -119,6 +122,22 @@ export class ControlChannel {
   /** Joined and reading: commands published from now on reach this replica. */
   isListening(): boolean {
     return this.listening && !this.stopped;
+  }
+
+  /** Resolves true once listening, false when `timeoutMs` passed first (during start-up). */
+  whenListening(timeoutMs: number): Promise<boolean> {
+    if (this.isListening()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (listening: boolean) => {
+        clearTimeout(timer);
+        this.listeners.delete(onListening);
+        resolve(listening);
+      };
+      const onListening = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      timer.unref();
+      this.listeners.add(onListening);
+    });
   }
 
   start(): Promise<void> {

@@ -69,6 +69,7 @@ export interface PositionOwner {
 
 export interface ControlPublisher {
   isListening(): boolean;
+  whenListening(timeoutMs: number): Promise<boolean>;
   publish(message: ControlMessage): Promise<void>;
 }
 
@@ -139,7 +140,8 @@ export class GroupPosition implements GroupOperations {
   async move(target: MoveTarget): Promise<MoveOutcome> {
     const { admin, topic, groupId, timeoutMs, logger } = this.options;
     const channel = this.channel;
-    if (!channel?.isListening()) {
+    // Just started: give the control consumer a moment to join before refusing.
+    if (!channel || !(await channel.whenListening(Math.min(timeoutMs, 5000)))) {
       throw new KafkaUnavailableError('this replica is not yet reading the control topic');
     }
     const facts = await admin.run('resolving the replay target', async (a) => {

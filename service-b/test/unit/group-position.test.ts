@@ -70,6 +70,7 @@ function replicas(sources: PositionOwner[], { members = 1, timeoutMs = 1000 } = 
     });
     node.attach({
       isListening: () => true,
+      whenListening: async () => true,
       publish: async (message) => {
         published.push(message);
         // Delivered asynchronously, like a record read back from Kafka.
@@ -153,7 +154,11 @@ describe('GroupPosition.move', () => {
       timeoutMs: 100,
       logger,
     });
-    node.attach({ isListening: () => false, publish: async () => undefined });
+    node.attach({
+      isListening: () => false,
+      whenListening: async () => false,
+      publish: async () => undefined,
+    });
     await expect(node.move({ to: 'end' })).rejects.toThrow(KafkaUnavailableError);
   });
 });
