@@ -79,7 +79,12 @@ function replicas(sources: PositionOwner[], { members = 1, timeoutMs = 1000 } = 
     });
     nodes.push(node);
   });
-  return { nodes, admin, published };
+  const node = (i: number): GroupPosition => {
+    const found = nodes[i];
+    if (!found) throw new Error(`no replica ${i}`);
+    return found;
+  };
+  return { node, admin, published };
 }
 
 describe('AckCollector', () => {
@@ -99,8 +104,8 @@ describe('GroupPosition.move', () => {
   it('when two replicas own the partitions, each moves its own and the answer lists both', async () => {
     const a = owner([0]);
     const b = owner([1]);
-    const { nodes } = replicas([a.source, b.source]);
-    const outcome = await nodes[0]!.move({ to: 'beginning' });
+    const { node } = replicas([a.source, b.source]);
+    const outcome = await node(0).move({ to: 'beginning' });
     expect(outcome).toEqual({
       complete: true,
       method: 'group',
@@ -116,8 +121,8 @@ describe('GroupPosition.move', () => {
   it('when an owner cannot confirm its partition before the deadline, the outcome is incomplete and says which', async () => {
     const a = owner([0]);
     const b = owner([1], [1]);
-    const { nodes } = replicas([a.source, b.source], { timeoutMs: 100 });
-    const outcome = await nodes[1]!.move({ to: 'timestamp', timestamp: 5 });
+    const { node } = replicas([a.source, b.source], { timeoutMs: 100 });
+    const outcome = await node(1).move({ to: 'timestamp', timestamp: 5 });
     expect(outcome.complete).toBe(false);
     expect(
       outcome.partitions.map((p) => [p.partition, p.to, p.appliedBy?.instance ?? null]),
@@ -128,8 +133,8 @@ describe('GroupPosition.move', () => {
   });
 
   it('when the group has no member, sets the offsets with the admin client', async () => {
-    const { nodes, admin, published } = replicas([owner([]).source], { members: 0 });
-    const outcome = await nodes[0]!.move({ to: 'offset', offset: 4n, partition: 0 });
+    const { node, admin, published } = replicas([owner([]).source], { members: 0 });
+    const outcome = await node(0).move({ to: 'offset', offset: 4n, partition: 0 });
     expect(admin.setOffsets).toHaveBeenCalledWith({
       groupId: 'g',
       topic: 't',
@@ -166,7 +171,7 @@ describe('GroupPosition.move', () => {
 describe('GroupPosition.handle', () => {
   it('when a command arrives after its deadline, or for another group, moves nothing', () => {
     const a = owner([0]);
-    const { nodes } = replicas([a.source]);
+    const { node } = replicas([a.source]);
     const base = {
       kind: 'move' as const,
       id: 'x',
@@ -174,8 +179,8 @@ describe('GroupPosition.handle', () => {
       origin: 'b-9',
       targets: [{ partition: 0, offset: '1' }],
     };
-    nodes[0]!.handle({ ...base, groupId: 'g', deadline: Date.now() - 1 });
-    nodes[0]!.handle({ ...base, groupId: 'other', deadline: Date.now() + 10_000 });
+    node(0).handle({ ...base, groupId: 'g', deadline: Date.now() - 1 });
+    node(0).handle({ ...base, groupId: 'other', deadline: Date.now() + 10_000 });
     expect(a.moves).toEqual([]);
   });
 });
