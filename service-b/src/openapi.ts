@@ -25,6 +25,24 @@ const offsetsSchema = {
   },
 } as const;
 
+/** An answer naming the topic (and more) with one object per partition. */
+function perPartitionView(
+  topLevel: Record<string, unknown>,
+  partition: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: {
+      topic: { type: 'string' },
+      ...topLevel,
+      partitions: {
+        type: 'array',
+        items: { type: 'object', properties: { partition: { type: 'integer' }, ...partition } },
+      },
+    },
+  };
+}
+
 const settleOperation = (summary: string, description: string) => ({
   tags: ['acknowledgement'],
   summary,
@@ -277,58 +295,32 @@ export function openApiDocument({
     components: {
       schemas: {
         ...sharedOpenApiComponents.schemas,
-        TopicView: {
-          type: 'object',
-          properties: {
-            topic: { type: 'string' },
-            partitions: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  partition: { type: 'integer' },
-                  leader: { type: 'integer', description: 'Node id of the leader broker.' },
-                  replicas: { type: 'array', items: { type: 'integer' } },
-                  isr: {
-                    type: 'array',
-                    items: { type: 'integer' },
-                    description: 'In-sync replicas.',
-                  },
-                  offlineReplicas: { type: 'array', items: { type: 'integer' } },
-                  ...offsetsSchema,
-                  records: {
-                    type: 'string',
-                    description: 'latest minus earliest (fewer with compaction).',
-                  },
-                },
-              },
+        TopicView: perPartitionView(
+          {},
+          {
+            leader: { type: 'integer', description: 'Node id of the leader broker.' },
+            replicas: { type: 'array', items: { type: 'integer' } },
+            isr: { type: 'array', items: { type: 'integer' }, description: 'In-sync replicas.' },
+            offlineReplicas: { type: 'array', items: { type: 'integer' } },
+            ...offsetsSchema,
+            records: {
+              type: 'string',
+              description: 'latest minus earliest (fewer with compaction).',
             },
           },
-        },
-        LagView: {
-          type: 'object',
-          properties: {
-            topic: { type: 'string' },
-            groupId: { type: 'string' },
-            partitions: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  partition: { type: 'integer' },
-                  committed: {
-                    type: 'string',
-                    nullable: true,
-                    description: 'The committed offset (next to deliver); null without a commit.',
-                  },
-                  ...offsetsSchema,
-                  lag: { type: 'string', description: 'Records not yet committed.' },
-                },
-              },
+        ),
+        LagView: perPartitionView(
+          { groupId: { type: 'string' }, totalLag: { type: 'string' } },
+          {
+            committed: {
+              type: 'string',
+              nullable: true,
+              description: 'The committed offset (next to deliver); null without a commit.',
             },
-            totalLag: { type: 'string' },
+            ...offsetsSchema,
+            lag: { type: 'string', description: 'Records not yet committed.' },
           },
-        },
+        ),
         MoveOutcome: {
           type: 'object',
           properties: {

@@ -42,6 +42,16 @@ async function take(service: ServiceB, count: number): Promise<Wire[]> {
   return got;
 }
 
+/** One partition of a 200 answer, moved by `service`. */
+function movedBy(service: ServiceB, partition: number, from: string, to: string) {
+  return {
+    partition,
+    from,
+    to,
+    appliedBy: expect.objectContaining({ instance: service.instanceId }),
+  };
+}
+
 describe('replay: moving the group position on a real broker', () => {
   const started = new Set<ServiceB>();
   afterEach(async () => {
@@ -139,14 +149,7 @@ describe('replay: moving the group position on a real broker', () => {
       .post('/api/consumer/position')
       .send({ to: 'timestamp', timestamp: '2026-01-01T12:02:30Z', partition: 0 })
       .expect(200);
-    expect(byTime.body.partitions).toEqual([
-      {
-        partition: 0,
-        from: '5',
-        to: '3',
-        appliedBy: expect.objectContaining({ instance: b.instanceId }),
-      },
-    ]);
+    expect(byTime.body.partitions).toEqual([movedBy(b, 0, '5', '3')]);
     expect((await take(b, 2)).map((m) => m.value)).toEqual(['p0-3', 'p0-4']);
     expect((await request(b.url).get('/api/messages?waitMs=300')).status).toBe(204);
 
@@ -168,14 +171,7 @@ describe('replay: moving the group position on a real broker', () => {
       .post('/api/consumer/position')
       .send({ to: 'offset', offset: '2', partition: 1 })
       .expect(200);
-    expect(byOffset.body.partitions).toEqual([
-      {
-        partition: 1,
-        from: '5',
-        to: '2',
-        appliedBy: expect.objectContaining({ instance: b.instanceId }),
-      },
-    ]);
+    expect(byOffset.body.partitions).toEqual([movedBy(b, 1, '5', '2')]);
     expect((await take(b, 3)).map((m) => m.value)).toEqual(['p1-2', 'p1-3', 'p1-4']);
     await waitFor('the moved partitions committed again', async () => {
       const offsets = await committed(group, topic);
