@@ -12,6 +12,8 @@ import {
 import type { AckRegistry } from './delivery/ack-registry';
 import type { DeliveryBuffer } from './delivery/delivery-buffer';
 import { ackRouter } from './http/ack-route';
+import { groupRouter } from './http/group-route';
+import type { GroupOperations } from './kafka/group-position';
 import { messagesRouter, type ConsumeLimits } from './http/messages-route';
 import { streamRouter } from './http/stream-route';
 import { openApiDocument } from './openapi';
@@ -30,6 +32,9 @@ export interface AppDeps {
   streamKeepAliveMs?: number;
   http?: HttpOptions;
   metrics?: Metrics;
+  /** Topic metadata, lag and replay; without it those endpoints are absent (404). */
+  group?: GroupOperations;
+  onReplay?: (outcome: 'moved' | 'incomplete' | 'refused' | 'unavailable') => void;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -53,6 +58,9 @@ export function createApp(deps: AppDeps): Express {
       });
       routes.use(messagesRouter({ buffer, acks, limits, avro }));
       routes.use(ackRouter({ acks }));
+      if (deps.group) {
+        routes.use(groupRouter({ group: deps.group, topic, groupId, onReplay: deps.onReplay }));
+      }
       routes.use(
         streamRouter({
           buffer,

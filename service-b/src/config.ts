@@ -6,6 +6,7 @@ import {
   readEnv,
   sharedSettings,
   text,
+  TOPIC_NAME,
   type ConfigOf,
   type Env,
 } from '@kafka-http/common';
@@ -58,6 +59,18 @@ export const serviceBSettings = {
    * should be running; the process then exits non-zero so a supervisor restarts it.
    */
   CONSUMER_STALL_TIMEOUT_MS: integer(120_000, { min: 10_000, max: 3_600_000 }),
+  /**
+   * The internal topic replicas of the group use to move the group's position together (one
+   * partition, created when missing). Empty: `<KAFKA_GROUP_ID>.control`.
+   */
+  KAFKA_CONTROL_TOPIC: text('', {
+    pattern: /^$|^(?!\.{1,2}$)[a-zA-Z0-9._-]{1,249}$/,
+    hint: 'a Kafka topic name (letters, digits, ".", "_", "-"; at most 249)',
+  }),
+  /** How long a replay request waits for the replicas owning the partitions to confirm the move. */
+  REPLAY_TIMEOUT_MS: integer(10_000, { min: 1000, max: 120_000 }),
+  /** Longest a metadata, lag or replay request waits for an answer from Kafka's admin API. */
+  KAFKA_ADMIN_TIMEOUT_MS: integer(5000, { min: 500, max: 60_000 }),
 };
 
 export type ServiceBConfig = ConfigOf<typeof serviceBSettings>;
@@ -66,9 +79,21 @@ export function loadConfig(env: Env = process.env): ServiceBConfig {
   return readEnv(serviceBSettings, env, (config) => [
     ...checkKafkaSecurity(config),
     ...checkConsumerTuning(config),
+    ...(TOPIC_NAME.test(controlTopicOf(config))
+      ? []
+      : [
+          'KAFKA_CONTROL_TOPIC: KAFKA_GROUP_ID is too long to name the control topic after it; set KAFKA_CONTROL_TOPIC',
+        ]),
   ]);
 }
 
+/** The control topic's name: KAFKA_CONTROL_TOPIC, or `<KAFKA_GROUP_ID>.control`. */
+export function controlTopicOf(config: {
+  KAFKA_CONTROL_TOPIC: string;
+  KAFKA_GROUP_ID: string;
+}): string {
+  return config.KAFKA_CONTROL_TOPIC || `${config.KAFKA_GROUP_ID}.control`;
+}
 /** Combinations the broker or KafkaJS would refuse, or that could never fetch anything. */
 function checkConsumerTuning(config: ServiceBConfig): string[] {
   const problems: string[] = [];

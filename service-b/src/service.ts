@@ -10,10 +10,13 @@ import {
   type Logger,
 } from '@kafka-http/common';
 import { createApp } from './app';
-import type { ServiceBConfig } from './config';
+import { controlTopicOf, type ServiceBConfig } from './config';
 import { AckRegistry } from './delivery/ack-registry';
 import { DeliveryBuffer } from './delivery/delivery-buffer';
+import { ControlChannel } from './kafka/control-channel';
+import { GroupPosition } from './kafka/group-position';
 import { KafkaMessageSource } from './kafka/message-source';
+import { SharedAdmin } from './kafka/shared-admin';
 
 export interface ServiceB {
   url: string;
@@ -21,6 +24,9 @@ export interface ServiceB {
   buffer: DeliveryBuffer;
   source: KafkaMessageSource;
   acks: AckRegistry;
+  control: ControlChannel;
+  /** This process's id: it prefixes manual-ack receipts and names who applied a replay. */
+  instanceId: string;
   stop(reason?: string): Promise<void>;
 }
 
@@ -60,8 +66,42 @@ export async function startServiceB(
     logger.fatal({ err: error }, (error as Error).message);
     onFatal(error);
   });
-  const acks = new AckRegistry(instanceId());
+  const id = instanceId();
+  const acks = new AckRegistry(id);
   const metrics = createMetrics('service-b');
+  const admin = new SharedAdmin(kafka, logger, config.KAFKA_ADMIN_TIMEOUT_MS);
+  const replays = metrics.counter(
+    'replays_total',
+    'Replay requests answered by this instance, by outcome (moved, incomplete, refused, unavailable).',
+    ['outcome'],
+  );
+  const movedPartitions = metrics.counter(
+    'replay_partitions_moved_total',
+    "Partitions this instance moved and committed for replay commands (its own or another replica's).",
+  );
+  const group = new GroupPosition({
+    admin,
+    source,
+    topic: config.KAFKA_TOPIC,
+    groupId: config.KAFKA_GROUP_ID,
+    instanceId: id,
+    timeoutMs: config.REPLAY_TIMEOUT_MS,
+    logger,
+    onApplied: (count) => movedPartitions.inc(count),
+  });
+  const control = new ControlChannel({
+    kafka,
+    controlTopic: controlTopicOf(config),
+    replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+    instanceId: id,
+    logger,
+    onMessage: (message) => group.handle(message),
+  });
+  group.attach(control);
+  control.start().catch((error: unknown) => {
+    logger.fatal({ err: error }, (error as Error).message);
+    onFatal(error);
+  });
   metrics.counterFrom(
     'messages_delivered_total',
     'Messages whose response was written.',
@@ -126,6 +166,8 @@ export async function startServiceB(
     logger,
     http: httpOptionsFrom(config),
     metrics,
+    group,
+    onReplay: (outcome) => replays.inc({ outcome }),
     readiness: () => {
       const status = source.status();
       return {
@@ -138,6 +180,7 @@ export async function startServiceB(
           ...buffer.stats(),
           awaitingAck: acks.size,
           committed: source.committedOffsets(),
+          control: control.isListening() ? 'listening' : 'not listening',
         },
       };
     },
@@ -149,6 +192,8 @@ export async function startServiceB(
     buffer,
     source,
     acks,
+    control,
+    instanceId: id,
     async stop() {
       // Waiting clients get 503 at once and streams end; responses being written finish and
       // settle their messages; messages still awaiting a manual ack are given back (the next
@@ -157,6 +202,7 @@ export async function startServiceB(
       await http.close();
       acks.releaseAll();
       await source.stop();
+      await Promise.all([control.stop(), admin.close()]);
     },
   };
 }

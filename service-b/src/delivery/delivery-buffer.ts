@@ -33,7 +33,12 @@ export interface DeliveryBufferOptions {
   onSpaceAvailable?: () => void;
 }
 
+/**
+ * One epoch of a partition: a revocation or a reset (the group's position was moved) replaces it
+ * with a fresh state under a new epoch, and leases of an older epoch never commit.
+ */
 interface PartitionState {
+  readonly epoch: number;
   readonly tracker: PartitionTracker;
   /** Messages waiting for a client, ascending by offset. */
   readonly queue: MessageQueue;
@@ -67,6 +72,7 @@ export class DeliveryBuffer {
   private partitionOrder: number[] = [];
   private wasFull = false;
   private closed = false;
+  private nextEpoch = 1;
 
   constructor(private readonly options: DeliveryBufferOptions) {}
 
@@ -180,17 +186,41 @@ export class DeliveryBuffer {
    */
   setAssignment(assigned: readonly number[]): void {
     const keep = new Set(assigned);
-    for (const [partition, state] of this.partitions) {
-      if (keep.has(partition)) continue;
-      this.partitions.delete(partition);
-      this.partitionOrder = this.partitionOrder.filter((id) => id !== partition);
-      for (const message of state.queue.items()) this.bytes -= messageBytes(message);
-      this.queuedCount -= state.queue.length;
-      // Leased messages of this partition stay in memory until their response ends.
-      this.staleLeases += this.leasesOf(state);
+    for (const partition of [...this.partitions.keys()]) {
+      if (!keep.has(partition)) this.dropPartition(partition);
     }
     for (const partition of keep) this.stateOf(partition);
     this.checkRoom();
+  }
+
+  /**
+   * The group's position of `partition` was moved: everything buffered for it is dropped, leases
+   * still out (responses being written, manual-ack receipts) become stale and will never commit,
+   * and records are accepted again from whatever offset comes next. Returns the new epoch, or
+   * undefined when the partition is not assigned here.
+   */
+  resetPartition(partition: number): number | undefined {
+    if (!this.partitions.has(partition)) return undefined;
+    this.dropPartition(partition);
+    const state = this.stateOf(partition);
+    this.checkRoom();
+    return state.epoch;
+  }
+
+  /** The current epoch of an assigned partition (for logs and tests). */
+  epochOf(partition: number): number | undefined {
+    return this.partitions.get(partition)?.epoch;
+  }
+
+  private dropPartition(partition: number): void {
+    const state = this.partitions.get(partition);
+    if (!state) return;
+    this.partitions.delete(partition);
+    this.partitionOrder = this.partitionOrder.filter((id) => id !== partition);
+    for (const message of state.queue.items()) this.bytes -= messageBytes(message);
+    this.queuedCount -= state.queue.length;
+    // Leased messages of the old epoch stay in memory until their response or receipt ends.
+    this.staleLeases += this.leasesOf(state);
   }
 
   /** The commit position of every assigned partition that has one. */
@@ -222,7 +252,11 @@ export class DeliveryBuffer {
   private stateOf(partition: number): PartitionState {
     let state = this.partitions.get(partition);
     if (!state) {
-      state = { tracker: new PartitionTracker(), queue: new MessageQueue() };
+      state = {
+        epoch: this.nextEpoch++,
+        tracker: new PartitionTracker(),
+        queue: new MessageQueue(),
+      };
       this.partitions.set(partition, state);
       this.partitionOrder = [...this.partitions.keys()].sort((a, b) => a - b);
     }
@@ -258,7 +292,7 @@ export class DeliveryBuffer {
       this.leaseCounts.set(state, this.leasesOf(state) - 1);
       return true;
     };
-    const current = () => this.partitions.get(message.partition) === state;
+    const current = () => this.partitions.get(message.partition)?.epoch === state.epoch;
     return {
       message,
       complete: () => {

@@ -10,6 +10,9 @@
 //   already holds, and drops partitions that were revoked.
 // - consumer.commitOffsets() returns quietly without committing when the consumer is not running,
 //   so a commit only counts once KafkaJS reports it with a COMMIT_OFFSETS event.
+// - Moving the group's position (replay) seeks, then commits the new offset even when it is below
+//   the committed one; the commit goes through the same one-at-a-time commit loop, so an older
+//   commit still in flight cannot land after it and undo the move.
 // - A crash KafkaJS will not restart from is fatal for the process (a supervisor restarts it),
 //   never a live process with a dead consumer.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
@@ -46,6 +49,8 @@ export interface ConsumerTuning {
 }
 
 export interface SourceStatus {
+  /** The member id the group coordinator gave this consumer at its last join. */
+  memberId: string | undefined;
   connected: boolean;
   joined: boolean;
   rebalancing: boolean;
@@ -54,6 +59,13 @@ export interface SourceStatus {
 }
 
 const COMMIT_RETRY_MS = 1000;
+
+/** A commit of a moved position, waited for by movePosition(). */
+interface ForcedCommit {
+  offset: bigint;
+  deadline: number;
+  settle(committed: boolean): void;
+}
 
 export class KafkaMessageSource {
   private readonly consumer: Consumer;
@@ -65,6 +77,9 @@ export class KafkaMessageSource {
   private stopped = false;
   private starting: Promise<void> | undefined;
   private assigned: number[] = [];
+  private memberId: string | undefined;
+  /** Moved positions to commit whatever the committed offset is, per partition. */
+  private readonly forced = new Map<number, ForcedCommit>();
   /** Highest offset KafkaJS confirmed committed, per partition. */
   private readonly committed = new Map<number, bigint>();
   private commitRunning: Promise<void> | undefined;
@@ -113,7 +128,10 @@ export class KafkaMessageSource {
       this.rebalancing = true;
       this.watchdog.progress();
     });
-    this.consumer.on(events.GROUP_JOIN, ({ payload }) => this.onJoin(payload.memberAssignment));
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.memberId = payload.memberId;
+      this.onJoin(payload.memberAssignment);
+    });
     this.consumer.on(events.COMMIT_OFFSETS, ({ payload }) => {
       for (const { topic, partitions } of payload.topics) {
         if (topic !== this.topicName) continue;
@@ -144,6 +162,7 @@ export class KafkaMessageSource {
 
   status(): SourceStatus {
     return {
+      memberId: this.memberId,
       connected: this.connected,
       joined: this.joined,
       rebalancing: this.rebalancing,
@@ -242,6 +261,9 @@ export class KafkaMessageSource {
     for (const partition of this.committed.keys()) {
       if (!this.assigned.includes(partition)) this.committed.delete(partition);
     }
+    // A move whose commit has not landed is not confirmed: after a rejoin KafkaJS fetches from the
+    // committed offset, and a late commit of the move would disagree with what is being fetched.
+    for (const partition of [...this.forced.keys()]) this.settleForced(partition, false);
     this.joined = true;
     this.rebalancing = false;
     this.rebalances++;
@@ -267,10 +289,12 @@ export class KafkaMessageSource {
   private async commitLoop(): Promise<void> {
     do {
       this.commitAgain = false;
+      this.expireForced();
       const pending = this.pendingCommits();
       if (pending.length === 0) return;
       try {
         await this.consumer.commitOffsets(pending);
+        this.confirmForced(pending);
       } catch (error) {
         this.options.logger.warn({ err: error, pending }, 'commit failed; will retry');
       }
@@ -280,12 +304,74 @@ export class KafkaMessageSource {
 
   private pendingCommits(): { topic: string; partition: number; offset: string }[] {
     const pending: { topic: string; partition: number; offset: string }[] = [];
-    for (const [partition, position] of this.options.buffer.commitPositions()) {
-      if (!this.assigned.includes(partition)) continue;
+    const positions = this.options.buffer.commitPositions();
+    for (const partition of this.assigned) {
+      const position = positions.get(partition);
+      const forced = this.forced.get(partition)?.offset;
+      if (forced !== undefined) {
+        // A moved position is committed even below the committed offset; deliveries since the
+        // move (same epoch, so at or after it) may already have advanced it.
+        const offset = position !== undefined && position > forced ? position : forced;
+        pending.push({ topic: this.topicName, partition, offset: offset.toString() });
+        continue;
+      }
+      if (position === undefined) continue;
       if ((this.committed.get(partition) ?? -1n) >= position) continue;
       pending.push({ topic: this.topicName, partition, offset: position.toString() });
     }
     return pending;
+  }
+
+  /**
+   * Moves the group's position of an assigned partition to `offset` (the next offset to deliver):
+   * drops what is buffered for it (leases still out become stale), seeks, and commits `offset`.
+   * Resolves true once KafkaJS confirmed that commit, false when the partition is not assigned
+   * here, a rebalance came first, a later move replaced this one, or `deadlineMs` passed.
+   */
+  movePosition(partition: number, offset: bigint, deadlineMs: number): Promise<boolean> {
+    if (!this.assigned.includes(partition) || !this.isReady()) return Promise.resolve(false);
+    // No await between these steps: no batch of the old position can enter the buffer in between,
+    // and one already being handled stops at its next record (isStale() is true until the seek
+    // is applied by the next fetch, which comes only after the current batches are done).
+    this.options.buffer.resetPartition(partition);
+    this.consumer.seek({ topic: this.topicName, partition, offset: offset.toString() });
+    this.settleForced(partition, false);
+    const committed = new Promise<boolean>((settle) => {
+      this.forced.set(partition, { offset, deadline: Date.now() + deadlineMs, settle });
+    });
+    this.options.logger.info(
+      { partition, offset: offset.toString(), epoch: this.options.buffer.epochOf(partition) },
+      'moved the group position',
+    );
+    this.requestCommit();
+    return committed;
+  }
+
+  private confirmForced(sent: { partition: number; offset: string }[]): void {
+    for (const { partition, offset } of sent) {
+      if (!this.forced.has(partition)) continue;
+      // commitOffsets returns quietly without committing when the consumer is not running: only
+      // the COMMIT_OFFSETS event (which updates `committed`) proves the commit.
+      if (this.committed.get(partition) === BigInt(offset)) this.settleForced(partition, true);
+    }
+  }
+
+  private expireForced(): void {
+    const now = Date.now();
+    for (const [partition, forced] of [...this.forced]) {
+      if (forced.deadline < now) this.settleForced(partition, false);
+    }
+  }
+
+  private settleForced(partition: number, committed: boolean): void {
+    const forced = this.forced.get(partition);
+    if (!forced) return;
+    this.forced.delete(partition);
+    forced.settle(committed);
+  }
+
+  owns(partition: number): boolean {
+    return this.assigned.includes(partition);
   }
 
   private scheduleRetry(): void {
@@ -306,6 +392,7 @@ export class KafkaMessageSource {
       if (this.pendingCommits().length > 0) await new Promise((r) => setTimeout(r, 100));
     }
     this.stopped = true;
+    for (const partition of [...this.forced.keys()]) this.settleForced(partition, false);
     this.watchdog.disarm();
     clearTimeout(this.retryTimer);
     await this.starting;

@@ -461,3 +461,65 @@ describe('DeliveryBuffer rebalances', () => {
     expect(buffer.isAssigned(2)).toBe(true);
   });
 });
+
+describe('DeliveryBuffer resetPartition (the group position was moved)', () => {
+  it('when a partition is reset, drops its waiting messages and keeps the other partitions', async () => {
+    const { buffer } = setup();
+    buffer.setAssignment([0, 1]);
+    for (const offset of [0, 1, 2]) buffer.offer(message(0, offset));
+    buffer.offer(message(1, 0));
+    const before = buffer.epochOf(0);
+    const epoch = buffer.resetPartition(0);
+    expect(epoch).toBeGreaterThan(before ?? Infinity);
+    expect(buffer.stats()).toMatchObject({ buffered: 1, held: 1 });
+    expect(where(await takeNow(buffer))).toBe('1:0');
+    expect(await buffer.take(0)).toBeUndefined();
+  });
+
+  it('when a lease of the old epoch completes, nothing is committed and the new epoch is unaffected', async () => {
+    const { buffer, onCommittable } = setup();
+    buffer.setAssignment([0]);
+    for (const offset of [0, 1, 2]) buffer.offer(message(0, offset));
+    const old = await takeNow(buffer);
+    buffer.resetPartition(0);
+    // The new position starts at 0 again: the same offsets arrive once more.
+    for (const offset of [0, 1, 2]) expect(buffer.offer(message(0, offset))).toBe(true);
+    old.complete();
+    expect(onCommittable).not.toHaveBeenCalled();
+    expect(buffer.commitPositions().get(0)).toBeUndefined();
+    // Offset 0 of the new epoch is still waiting and must be delivered before anything commits.
+    const fresh = await takeNow(buffer);
+    expect(where(fresh)).toBe('0:0');
+    fresh.complete();
+    expect(onCommittable).toHaveBeenLastCalledWith(0, 1n);
+    expect(buffer.stats()).toMatchObject({ inFlight: 0, held: 2 });
+  });
+
+  it('when a lease of the old epoch is given back, it is dropped instead of queued again', async () => {
+    const { buffer } = setup();
+    buffer.setAssignment([0]);
+    buffer.offer(message(0, 5));
+    const old = await takeNow(buffer);
+    buffer.resetPartition(0);
+    old.abandon();
+    expect(await buffer.take(0)).toBeUndefined();
+    expect(buffer.stats()).toMatchObject({ buffered: 0, inFlight: 0, held: 0, bytes: 0 });
+  });
+
+  it('when the buffer was full, a reset that frees room resumes the consumer', () => {
+    const { buffer, onSpaceAvailable } = setup({ maxMessages: 2 });
+    buffer.setAssignment([0]);
+    buffer.offer(message(0, 0));
+    buffer.offer(message(0, 1));
+    expect(buffer.isFull()).toBe(true);
+    buffer.resetPartition(0);
+    expect(onSpaceAvailable).toHaveBeenCalledTimes(1);
+  });
+
+  it('when the partition is not assigned here, does nothing', () => {
+    const { buffer } = setup();
+    buffer.setAssignment([1]);
+    expect(buffer.resetPartition(0)).toBeUndefined();
+    expect(buffer.stats().partitions).toEqual([1]);
+  });
+});
