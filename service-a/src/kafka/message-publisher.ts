@@ -119,6 +119,8 @@ export class KafkaMessagePublisher implements MessagePublisher {
   private readonly choosePartition = Partitioners.DefaultPartitioner();
   private partitions: PartitionMetadata[] = [];
   private refreshing: Promise<void> | undefined;
+  /** Set once the clients are being disconnected: nothing may use them again. */
+  private closing = false;
   private connected = false;
   private stopped = false;
   private connecting: Promise<void> | undefined;
@@ -361,6 +363,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
   }
 
   private refreshPartitions(): Promise<void> {
+    if (this.closing) return Promise.resolve();
     this.refreshing ??= (async () => {
       try {
         const metadata = await this.admin.fetchTopicMetadata({ topics: [this.topic] });
@@ -416,6 +419,9 @@ export class KafkaMessagePublisher implements MessagePublisher {
       }),
     ]);
     clearTimeout(timer);
+    // A metadata refresh left running would reconnect the admin client after its disconnect.
+    this.closing = true;
+    await this.refreshing?.catch(() => undefined);
     await this.producer.disconnect();
     await this.admin.disconnect();
     this.connected = false;
