@@ -201,8 +201,11 @@ export async function startServiceB(
       buffer.close();
       await http.close();
       acks.releaseAll();
-      await source.stop();
-      await Promise.all([control.stop(), admin.close()]);
+      try {
+        await source.stop();
+      } finally {
+        await Promise.all([control.stop(), admin.close()]);
+      }
     },
   };
 }

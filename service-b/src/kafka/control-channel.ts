@@ -98,7 +98,14 @@ export class ControlChannel {
       groupId: `${controlTopic}.${instanceId}`,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 200,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+      retry: {
+        retries: 8,
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        // KafkaJS schedules a restart after a crash even when stop() came during the crash; the
+        // restarted consumer would then reconnect forever after the service stopped.
+        restartOnFailure: async () => !this.stopped,
+      },
     });
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
     const { events } = this.consumer;

@@ -60,6 +60,14 @@ export interface SourceStatus {
 
 const COMMIT_RETRY_MS = 1000;
 
+/** One partition's offset to commit, and the move it commits, if any. */
+interface PendingCommit {
+  topic: string;
+  partition: number;
+  offset: string;
+  forced?: ForcedCommit;
+}
+
 /** A commit of a moved position, waited for by movePosition(). */
 interface ForcedCommit {
   offset: bigint;
@@ -105,7 +113,14 @@ export class KafkaMessageSource {
       minBytes: options.tuning?.minBytes ?? 1,
       maxBytes: options.tuning?.maxBytes ?? 10 * 1024 * 1024,
       maxBytesPerPartition: options.tuning?.maxBytesPerPartition ?? 1024 * 1024,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+      retry: {
+        retries: 8,
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        // No restart once stopping: KafkaJS would otherwise schedule one during a crash that
+        // stop() cannot cancel, and the consumer would reconnect after the service stopped.
+        restartOnFailure: async () => !this.stopped,
+      },
     });
     this.watchdog = new StallWatchdog({
       timeoutMs: options.stallTimeoutMs ?? 120_000,
@@ -293,7 +308,9 @@ export class KafkaMessageSource {
       const pending = this.pendingCommits();
       if (pending.length === 0) return;
       try {
-        await this.consumer.commitOffsets(pending);
+        await this.consumer.commitOffsets(
+          pending.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
+        );
         this.confirmForced(pending);
       } catch (error) {
         this.options.logger.warn({ err: error, pending }, 'commit failed; will retry');
@@ -302,8 +319,8 @@ export class KafkaMessageSource {
     } while (this.commitAgain);
   }
 
-  private pendingCommits(): { topic: string; partition: number; offset: string }[] {
-    const pending: { topic: string; partition: number; offset: string }[] = [];
+  private pendingCommits(): PendingCommit[] {
+    const pending: PendingCommit[] = [];
     const positions = this.options.buffer.commitPositions();
     for (const partition of this.assigned) {
       const position = positions.get(partition);
@@ -312,7 +329,12 @@ export class KafkaMessageSource {
         // A moved position is committed even below the committed offset; deliveries since the
         // move (same epoch, so at or after it) may already have advanced it.
         const offset = position !== undefined && position > forced ? position : forced;
-        pending.push({ topic: this.topicName, partition, offset: offset.toString() });
+        pending.push({
+          topic: this.topicName,
+          partition,
+          offset: offset.toString(),
+          forced: this.forced.get(partition),
+        });
         continue;
       }
       if (position === undefined) continue;
@@ -347,9 +369,11 @@ export class KafkaMessageSource {
     return committed;
   }
 
-  private confirmForced(sent: { partition: number; offset: string }[]): void {
-    for (const { partition, offset } of sent) {
-      if (!this.forced.has(partition)) continue;
+  private confirmForced(sent: PendingCommit[]): void {
+    for (const { partition, offset, forced } of sent) {
+      // Only the commit computed from this very move confirms it: a commit sent before the move
+      // (of the old position) may land after it, and must not be taken for the move's commit.
+      if (forced === undefined || this.forced.get(partition) !== forced) continue;
       // commitOffsets returns quietly without committing when the consumer is not running: only
       // the COMMIT_OFFSETS event (which updates `committed`) proves the commit.
       if (this.committed.get(partition) === BigInt(offset)) this.settleForced(partition, true);

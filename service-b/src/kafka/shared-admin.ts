@@ -49,6 +49,8 @@ export class SharedAdmin {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A connection still being made would otherwise open after the disconnect below.
+    await this.connecting?.catch(() => undefined);
     const admin = this.admin;
     this.admin = undefined;
     this.connecting = undefined;
