@@ -96,6 +96,7 @@ export async function startServiceB(
     instanceId: id,
     logger,
     onMessage: (message) => group.handle(message),
+    onFatal,
   });
   group.attach(control);
   control.start().catch((error: unknown) => {

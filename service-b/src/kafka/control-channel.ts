@@ -81,6 +81,8 @@ export interface ControlChannelOptions {
   instanceId: string;
   logger: Logger;
   onMessage: (message: ControlMessage) => void;
+  /** The control consumer died for good (a crash KafkaJS does not restart from). */
+  onFatal?: (error: unknown) => void;
 }
 
 export class ControlChannel {
@@ -124,6 +126,16 @@ export class ControlChannel {
         this.listening = false;
       });
     }
+    // Like the main consumer: a replica that can no longer hear replay commands is not left
+    // running half-deaf; the process exits and its supervisor restarts it.
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopped) return;
+      options.logger.fatal(
+        { err: payload.error },
+        'the control consumer crashed and will not restart',
+      );
+      options.onFatal?.(payload.error);
+    });
   }
 
   /** Joined and reading: commands published from now on reach this replica. */

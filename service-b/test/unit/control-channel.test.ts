@@ -1,6 +1,11 @@
 // The control topic's records: what a replica publishes decodes to the same thing, and anything
-// malformed or of an unknown kind is ignored instead of crashing the control consumer.
+// malformed or of an unknown kind is ignored instead of crashing the control consumer; a crash
+// the consumer does not restart from is fatal.
+import { EventEmitter } from 'node:events';
+import type { Kafka } from 'kafkajs';
+import { createLogger } from '@kafka-http/common';
 import {
+  ControlChannel,
   decodeControl,
   encodeControl,
   type MoveCommand,
@@ -50,5 +55,45 @@ describe('control records', () => {
     ['partitions that are not a list', Buffer.from(JSON.stringify({ ...ack, partitions: 0 }))],
   ])('when a record has %s, it is ignored', (_what, value) => {
     expect(decodeControl(value)).toBeUndefined();
+  });
+});
+
+describe('ControlChannel crashes', () => {
+  function channelWithConsumer() {
+    const consumer = Object.assign(new EventEmitter(), {
+      events: {
+        GROUP_JOIN: 'join',
+        FETCH: 'fetch',
+        STOP: 'stop',
+        DISCONNECT: 'dc',
+        CRASH: 'crash',
+      },
+      disconnect: async () => undefined,
+    });
+    const producer = { disconnect: async () => undefined };
+    const kafka = { consumer: () => consumer, producer: () => producer } as unknown as Kafka;
+    const fatal: unknown[] = [];
+    const channel = new ControlChannel({
+      kafka,
+      controlTopic: 'g.control',
+      replicationFactor: 1,
+      instanceId: 'b-1',
+      logger: createLogger({ name: 'control-test', level: 'silent' }),
+      onMessage: () => undefined,
+      onFatal: (error) => fatal.push(error),
+    });
+    return { consumer, channel, fatal };
+  }
+
+  it('is fatal for a crash KafkaJS does not restart from, and only then', async () => {
+    const { consumer, channel, fatal } = channelWithConsumer();
+    consumer.emit('crash', { payload: { error: new Error('retriable'), restart: true } });
+    expect(fatal).toEqual([]);
+    const error = new Error('not authorised');
+    consumer.emit('crash', { payload: { error, restart: false } });
+    expect(fatal).toEqual([error]);
+    await channel.stop();
+    consumer.emit('crash', { payload: { error, restart: false } });
+    expect(fatal).toHaveLength(1);
   });
 });
