@@ -15,6 +15,7 @@ import { AckRegistry } from './delivery/ack-registry';
 import { DeliveryBuffer } from './delivery/delivery-buffer';
 import { ControlChannel } from './kafka/control-channel';
 import { GroupPosition } from './kafka/group-position';
+import { fetchCommitted, fetchEnds } from './kafka/group-offsets';
 import { KafkaMessageSource } from './kafka/message-source';
 import { SharedAdmin } from './kafka/shared-admin';
 
@@ -58,6 +59,15 @@ export async function startServiceB(
       heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS || undefined,
     },
     stallTimeoutMs: config.CONSUMER_STALL_TIMEOUT_MS,
+    startingOffset: (partition) =>
+      admin.run('reading where the group resumes a partition', async (a) => {
+        const committed = await fetchCommitted(a, config.KAFKA_GROUP_ID, topic.topic);
+        const start =
+          committed.get(partition) ??
+          (await fetchEnds(a, topic.topic)).find((end) => end.partition === partition)?.earliest;
+        if (start === undefined) throw new Error(`partition ${partition} has no offsets`);
+        return start;
+      }),
     buffer,
     logger,
     onFatal,

@@ -36,6 +36,11 @@ export interface MessageSourceOptions {
   sessionTimeoutMs?: number;
   /** Fetch sizes, rebalance timeout and heartbeat interval (KafkaJS's defaults when unset). */
   tuning?: ConsumerTuning;
+  /**
+   * Where the group resumes a partition: its committed offset, or the earliest one without a
+   * commit. Used to undo a replay seek KafkaJS had not applied when the group rebalanced.
+   */
+  startingOffset?: (partition: number) => Promise<bigint>;
   /** No fetch-loop progress for this long while running is fatal (see StallWatchdog). */
   stallTimeoutMs?: number;
 }
@@ -86,6 +91,15 @@ export class KafkaMessageSource {
   private starting: Promise<void> | undefined;
   private assigned: number[] = [];
   private memberId: string | undefined;
+  /**
+   * Partitions with a replay seek KafkaJS may not have applied yet. KafkaJS keeps such a seek
+   * across rebalances and applies it whenever the partition is assigned again, possibly long
+   * after, and possibly after another replica moved the partition elsewhere.
+   */
+  private readonly unappliedSeeks = new Set<number>();
+  /** Partitions paused until such a seek is overridden by one to where the group resumes. */
+  private readonly held = new Set<number>();
+  private joins = 0;
   /** Moved positions to commit whatever the committed offset is, per partition. */
   private readonly forced = new Map<number, ForcedCommit>();
   /** Highest offset KafkaJS confirmed committed, per partition. */
@@ -232,6 +246,9 @@ export class KafkaMessageSource {
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     this.highWatermarks.set(partition, BigInt(batch.highWatermark));
+    // KafkaJS drops what it fetched while a seek was pending: a batch that is not stale was
+    // fetched after the seek was applied.
+    if (!isStale()) this.unappliedSeeks.delete(partition);
     // A batch fetched before the pause took effect waits: nothing is resolved, so KafkaJS fetches
     // it again after the resume.
     if (this.paused) return;
@@ -267,6 +284,10 @@ export class KafkaMessageSource {
     if (!this.paused || this.stopped) return;
     this.paused = false;
     this.consumer.resume([{ topic: this.topicName }]);
+    // Resuming the topic resumes each of its partitions: the held ones stay paused.
+    if (this.held.size > 0) {
+      this.consumer.pause([{ topic: this.topicName, partitions: [...this.held] }]);
+    }
     this.options.logger.debug(this.options.buffer.stats(), 'buffer has room: consumer resumed');
   }
 
@@ -279,6 +300,10 @@ export class KafkaMessageSource {
     // A move whose commit has not landed is not confirmed: after a rejoin KafkaJS fetches from the
     // committed offset, and a late commit of the move would disagree with what is being fetched.
     for (const partition of [...this.forced.keys()]) this.settleForced(partition, false);
+    this.joins++;
+    for (const partition of this.unappliedSeeks) {
+      if (this.assigned.includes(partition)) this.holdAndRewind(partition, this.joins);
+    }
     this.joined = true;
     this.rebalancing = false;
     this.rebalances++;
@@ -357,6 +382,7 @@ export class KafkaMessageSource {
     // is applied by the next fetch, which comes only after the current batches are done).
     this.options.buffer.resetPartition(partition);
     this.consumer.seek({ topic: this.topicName, partition, offset: offset.toString() });
+    this.unappliedSeeks.add(partition);
     this.settleForced(partition, false);
     const committed = new Promise<boolean>((settle) => {
       this.forced.set(partition, { offset, deadline: Date.now() + deadlineMs, settle });
@@ -392,6 +418,48 @@ export class KafkaMessageSource {
     if (!forced) return;
     this.forced.delete(partition);
     forced.settle(committed);
+  }
+
+  /**
+   * Called while joining, before KafkaJS fetches: pauses the partition, then seeks it to where the
+   * group resumes it (replacing the replay seek KafkaJS still holds) and resumes it. Retries until
+   * done, or until a later join or a stop takes over.
+   */
+  private holdAndRewind(partition: number, join: number): void {
+    const { startingOffset, logger } = this.options;
+    if (!startingOffset) return;
+    this.held.add(partition);
+    this.consumer.pause([{ topic: this.topicName, partitions: [partition] }]);
+    const current = () => join === this.joins && !this.stopped && this.owns(partition);
+    const attempt = async (): Promise<void> => {
+      while (current()) {
+        try {
+          const offset = await startingOffset(partition);
+          if (!current()) return;
+          this.consumer.seek({ topic: this.topicName, partition, offset: offset.toString() });
+          this.unappliedSeeks.delete(partition);
+          this.held.delete(partition);
+          if (!this.paused) {
+            this.consumer.resume([{ topic: this.topicName, partitions: [partition] }]);
+          }
+          logger.info(
+            { partition, offset: offset.toString() },
+            'replaced a replay seek KafkaJS had not applied before the rebalance',
+          );
+          return;
+        } catch (error) {
+          logger.warn(
+            { err: error, partition },
+            'reading where the group resumes failed; retrying',
+          );
+          await new Promise((resolve) => setTimeout(resolve, COMMIT_RETRY_MS));
+        }
+      }
+    };
+    void attempt().finally(() => {
+      // A later join holds the partition again if it needs to; a stop needs nothing.
+      if (!current()) this.held.delete(partition);
+    });
   }
 
   owns(partition: number): boolean {

@@ -30,6 +30,16 @@ class ScriptedConsumer extends EventEmitter {
   readonly events = EVENTS;
   readonly commits: Commit[] = [];
   readonly seeks: { partition: number; offset: string }[] = [];
+  /** pause() and resume() calls, in order, as `pause 0,1` or `resume *` (the whole topic). */
+  readonly flow: string[] = [];
+
+  pause(topics: { partitions?: number[] }[]): void {
+    this.flow.push(`pause ${topics[0]?.partitions?.join(',') ?? '*'}`);
+  }
+
+  resume(topics: { partitions?: number[] }[]): void {
+    this.flow.push(`resume ${topics[0]?.partitions?.join(',') ?? '*'}`);
+  }
 
   commitOffsets(offsets: { topic: string; partition: number; offset: string }[]): Promise<void> {
     return new Promise((resolve) => {
@@ -70,7 +80,10 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
 
-function joinedSource(positions: Map<number, bigint>) {
+function joinedSource(
+  positions: Map<number, bigint>,
+  startingOffset?: (partition: number) => Promise<bigint>,
+) {
   const consumer = new ScriptedConsumer();
   const kafka = { consumer: () => consumer } as unknown as Kafka;
   const source = new KafkaMessageSource({
@@ -80,6 +93,7 @@ function joinedSource(positions: Map<number, bigint>) {
     buffer: scriptedBuffer(positions),
     logger: createLogger({ name: 'move-test', level: 'silent' }),
     onFatal: () => undefined,
+    startingOffset,
   });
   consumer.emit(EVENTS.CONNECT, {});
   consumer.emit(EVENTS.GROUP_JOIN, {
@@ -131,5 +145,58 @@ describe('KafkaMessageSource.movePosition', () => {
     expect(consumer.commits[0]?.offsets).toEqual([{ partition: 0, offset: '10' }]);
     expect(moved).toBe(true);
     expect(consumer.commits[1]?.offsets).toEqual([{ partition: 0, offset: '13' }]);
+  });
+
+  it('replaces a seek KafkaJS had not applied when the group rebalances, holding the partition meanwhile', async () => {
+    let answer: ((offset: bigint) => void) | undefined;
+    const asked: number[] = [];
+    const { consumer, source } = joinedSource(new Map(), (partition) => {
+      asked.push(partition);
+      return new Promise((resolve) => {
+        answer = resolve;
+      });
+    });
+    await settle();
+    void source.movePosition(0, 200n, 10_000);
+    // A rebalance before any fetch applied the seek: the move is not confirmed, and KafkaJS still
+    // holds the seek to 200. The partition is paused before fetching, then sought to where the
+    // group resumes it, then resumed.
+    consumer.emit(EVENTS.GROUP_JOIN, {
+      payload: { memberId: 'm-1', memberAssignment: { [TOPIC]: [0] } },
+    });
+    expect(consumer.flow).toEqual(['pause 0']);
+    expect(asked).toEqual([0]);
+    // Meanwhile the buffer had room again: resuming the topic must not release the held partition.
+    (source as unknown as { paused: boolean }).paused = true;
+    source.resume();
+    expect(consumer.flow).toEqual(['pause 0', 'resume *', 'pause 0']);
+    answer?.(120n);
+    await settle();
+    expect(consumer.seeks).toEqual([
+      { partition: 0, offset: '200' },
+      { partition: 0, offset: '120' },
+    ]);
+    expect(consumer.flow.at(-1)).toBe('resume 0');
+    // Done: the next rebalance leaves the partition alone.
+    consumer.emit(EVENTS.GROUP_JOIN, {
+      payload: { memberId: 'm-1', memberAssignment: { [TOPIC]: [0] } },
+    });
+    expect(consumer.flow.at(-1)).toBe('resume 0');
+  });
+
+  it('keeps the flag for a partition assigned elsewhere, and rewinds it when it comes back', async () => {
+    const { consumer, source } = joinedSource(new Map(), async () => 7n);
+    await settle();
+    void source.movePosition(0, 50n, 10_000);
+    consumer.emit(EVENTS.GROUP_JOIN, {
+      payload: { memberId: 'm-1', memberAssignment: { [TOPIC]: [] } },
+    });
+    expect(consumer.flow).toEqual([]);
+    consumer.emit(EVENTS.GROUP_JOIN, {
+      payload: { memberId: 'm-1', memberAssignment: { [TOPIC]: [0] } },
+    });
+    await settle();
+    expect(consumer.flow).toEqual(['pause 0', 'resume 0']);
+    expect(consumer.seeks.at(-1)).toEqual({ partition: 0, offset: '7' });
   });
 });
