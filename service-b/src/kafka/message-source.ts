@@ -158,8 +158,11 @@ export class KafkaMessageSource {
       this.watchdog.progress();
     });
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      // A new member id means this consumer was evicted (or restarted) and joined afresh: what it
+      // holds may no longer match the group's committed offsets.
+      const asNewMember = this.memberId !== undefined && payload.memberId !== this.memberId;
       this.memberId = payload.memberId;
-      this.onJoin(payload.memberAssignment);
+      this.onJoin(payload.memberAssignment, asNewMember);
     });
     this.consumer.on(events.COMMIT_OFFSETS, ({ payload }) => {
       for (const { topic, partitions } of payload.topics) {
@@ -291,9 +294,21 @@ export class KafkaMessageSource {
     this.options.logger.debug(this.options.buffer.stats(), 'buffer has room: consumer resumed');
   }
 
-  private onJoin(memberAssignment: Record<string, number[]>): void {
+  private onJoin(memberAssignment: Record<string, number[]>, asNewMember = false): void {
     this.assigned = [...(memberAssignment[this.topicName] ?? [])].sort((a, b) => a - b);
     this.options.buffer.setAssignment(this.assigned);
+    if (asNewMember) {
+      // While this consumer was out of the group, others may have consumed its partitions, or a
+      // replay may have moved the empty group's offsets. Start each partition afresh from the
+      // committed offset: what is buffered is dropped and leases still out will not commit
+      // (at worst duplicates), instead of taking refetched records for ones already seen.
+      for (const partition of this.assigned) this.options.buffer.resetPartition(partition);
+      this.committed.clear();
+      this.options.logger.warn(
+        { memberId: this.memberId, assigned: this.assigned },
+        'rejoined the group as a new member: partitions restart from the committed offsets',
+      );
+    }
     for (const partition of this.committed.keys()) {
       if (!this.assigned.includes(partition)) this.committed.delete(partition);
     }

@@ -200,3 +200,32 @@ describe('KafkaMessageSource.movePosition', () => {
     expect(consumer.seeks.at(-1)).toEqual({ partition: 0, offset: '7' });
   });
 });
+
+describe('KafkaMessageSource after an eviction', () => {
+  it('restarts its partitions from the committed offsets when it rejoins as a new member', async () => {
+    const positions = new Map([[0, 40n]]);
+    const consumer = new ScriptedConsumer();
+    const buffer = scriptedBuffer(positions);
+    const source = new KafkaMessageSource({
+      kafka: { consumer: () => consumer } as unknown as Kafka,
+      topic: { topic: TOPIC, partitions: 1, replicationFactor: 1 },
+      groupId: 'g',
+      buffer,
+      logger: createLogger({ name: 'evict-test', level: 'silent' }),
+      onFatal: () => undefined,
+    });
+    const join = (memberId: string) =>
+      consumer.emit(EVENTS.GROUP_JOIN, {
+        payload: { memberId, memberAssignment: { [TOPIC]: [0] } },
+      });
+    consumer.emit(EVENTS.CONNECT, {});
+    join('m-1');
+    join('m-1'); // an ordinary rebalance: the same member keeps what it holds
+    expect(buffer.epochOf(0)).toBe(1);
+    expect(positions.get(0)).toBe(40n);
+    join('m-2'); // evicted meanwhile, joined afresh
+    expect(buffer.epochOf(0)).toBe(2);
+    expect(positions.has(0)).toBe(false);
+    expect(source.committedOffsets()).toEqual({});
+  });
+});
