@@ -15,7 +15,7 @@ import { AckRegistry } from './delivery/ack-registry';
 import { DeliveryBuffer } from './delivery/delivery-buffer';
 import { ControlChannel } from './kafka/control-channel';
 import { GroupPosition } from './kafka/group-position';
-import { fetchCommitted, fetchEnds } from './kafka/group-offsets';
+import { fetchResumeOffset } from './kafka/group-offsets';
 import { KafkaMessageSource } from './kafka/message-source';
 import { SharedAdmin } from './kafka/shared-admin';
 
@@ -36,6 +36,8 @@ export async function startServiceB(
   logger: Logger,
   { onFatal = () => process.exit(1) }: { onFatal?: (error: unknown) => void } = {},
 ): Promise<ServiceB> {
+  // Read before any Kafka client starts: a broken schema file stops the start-up cleanly.
+  const avro = AvroSchemaRegistry.fromDirectory(config.AVRO_SCHEMAS_DIR);
   const { kafka, topic } = kafkaFromConfig(config, logger);
   // The buffer and the source refer to each other through these two callbacks, which run only
   // once the consumer is fetching.
@@ -60,14 +62,9 @@ export async function startServiceB(
     },
     stallTimeoutMs: config.CONSUMER_STALL_TIMEOUT_MS,
     startingOffset: (partition) =>
-      admin.run('reading where the group resumes a partition', async (a) => {
-        const committed = await fetchCommitted(a, config.KAFKA_GROUP_ID, topic.topic);
-        const start =
-          committed.get(partition) ??
-          (await fetchEnds(a, topic.topic)).find((end) => end.partition === partition)?.earliest;
-        if (start === undefined) throw new Error(`partition ${partition} has no offsets`);
-        return start;
-      }),
+      admin.run('reading where the group resumes a partition', (a) =>
+        fetchResumeOffset(a, config.KAFKA_GROUP_ID, topic.topic, partition),
+      ),
     buffer,
     logger,
     onFatal,
@@ -165,7 +162,7 @@ export async function startServiceB(
   const app = createApp({
     buffer,
     acks,
-    avro: AvroSchemaRegistry.fromDirectory(config.AVRO_SCHEMAS_DIR),
+    avro,
     topic: config.KAFKA_TOPIC,
     groupId: config.KAFKA_GROUP_ID,
     limits: {

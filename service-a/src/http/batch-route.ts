@@ -3,6 +3,7 @@
 // `"encoding": "base64"` carries binary values, stored as the decoded bytes.
 import express, { Router } from 'express';
 import {
+  AVRO_CONTENT_TYPE,
   HttpProblem,
   methodNotAllowed,
   problems,
@@ -13,7 +14,6 @@ import {
   type QuerySchema,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
-import { AVRO_CONTENT_TYPE } from '@kafka-http/common';
 import {
   BINARY_CONTENT_TYPE,
   checkMessageType,

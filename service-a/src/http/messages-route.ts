@@ -11,10 +11,10 @@ import {
   requireAcceptable,
   validateQuery,
   validTraceparent,
+  type Logger,
   type QuerySchema,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
-import type { Logger } from '@kafka-http/common';
 import {
   CONTENT_TYPE_HEADER,
   encodeRequestBody,

@@ -197,72 +197,63 @@ export class KafkaMessagePublisher implements MessagePublisher {
   }
 
   async publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]> {
-    if (!this.isReady()) {
-      const problem = notConnectedProblem();
-      return messages.map(() => ({ ok: false, problem }));
-    }
+    if (!this.isReady()) return refuseAll(messages, notConnectedProblem());
     const timestamp = Date.now();
     const deadline = AbortSignal.timeout(this.options.produceTimeoutMs);
     const timedOut = new Promise<'timeout'>((resolve) => {
       deadline.addEventListener('abort', () => resolve('timeout'), { once: true });
     });
     const prepared = messages.map((message) => this.toRecord(message, timestamp));
-    const records = prepared.filter((p): p is QueuedRecord => !(p instanceof HttpProblem));
-    // Queued together, so they can share one send. The deadline withdraws records still waiting
-    // in the queue (then they are certainly not written); a record already sent is answered 503
-    // at the deadline but may still land.
-    const submitted = this.batcher.submitMany(records, deadline);
-    let next = 0;
-    const work = Promise.all(
-      prepared.map((p) =>
-        p instanceof HttpProblem
-          ? ({ ok: false, problem: p } as const)
-          : this.outcomeOf(
-              submitted[next++] as Promise<SendOutcome>,
-              timestamp,
-              deadline,
-              timedOut,
-            ),
-      ),
-    );
-    this.inFlight.add(work);
-    try {
-      return await work;
-    } finally {
-      this.inFlight.delete(work);
-    }
+    // The deadline withdraws records still waiting in the queue (then they are certainly not
+    // written); a record already sent is answered 503 at the deadline but may still land.
+    return this.track(Promise.all(this.queue(prepared, timestamp, deadline, timedOut)));
   }
 
   enqueueMany(messages: OutgoingMessage[]): QueueResult[] {
-    if (!this.isReady()) {
-      const problem = notConnectedProblem();
-      return messages.map(() => ({ ok: false, problem }));
-    }
+    if (!this.isReady()) return refuseAll(messages, notConnectedProblem());
     const timestamp = Date.now();
     const prepared = messages.map((message) => this.toRecord(message, timestamp));
-    const records = prepared.filter((p): p is QueuedRecord => !(p instanceof HttpProblem));
-    if (!this.batcher.hasRoomFor(records.length)) {
+    const recordCount = prepared.filter((p) => !(p instanceof HttpProblem)).length;
+    if (!this.batcher.hasRoomFor(recordCount)) {
       const full = queueFullProblem();
       return prepared.map((p) => ({ ok: false, problem: p instanceof HttpProblem ? p : full }));
     }
     // No one waits for the answer, so the deadline only withdraws records still queued (certainly
     // not written); a record already sent is followed to Kafka's real answer.
     const deadline = AbortSignal.timeout(this.options.produceTimeoutMs);
-    const submitted = this.batcher.submitMany(records, deadline);
-    let next = 0;
-    const results = prepared.map((p): QueueResult => {
+    const outcomes = this.queue(prepared, timestamp, deadline);
+    void this.track(Promise.all(outcomes));
+    return prepared.map((p, i): QueueResult => {
       if (p instanceof HttpProblem) return { ok: false, problem: p };
-      const written = this.outcomeOf(
-        submitted[next++] as Promise<SendOutcome>,
-        timestamp,
-        deadline,
-      );
+      const written = outcomes[i] as Promise<PublishResult>;
       return { ok: true, queued: { topic: this.topic, partition: p.partition }, written };
     });
-    const work = Promise.all(results.map((r) => (r.ok ? r.written : undefined)));
+  }
+
+  /**
+   * Queues the records together (so they can share one send) and gives, per prepared message, its
+   * outcome: Kafka's answer for a record, the problem for a message that could not be one.
+   */
+  private queue(
+    prepared: (QueuedRecord | HttpProblem)[],
+    timestamp: number,
+    deadline: AbortSignal,
+    timedOut?: Promise<'timeout'>,
+  ): Promise<PublishResult>[] {
+    const records = prepared.filter((p): p is QueuedRecord => !(p instanceof HttpProblem));
+    const submitted = this.batcher.submitMany(records, deadline);
+    let next = 0;
+    return prepared.map((p) =>
+      p instanceof HttpProblem
+        ? Promise.resolve({ ok: false, problem: p })
+        : this.outcomeOf(submitted[next++] as Promise<SendOutcome>, timestamp, deadline, timedOut),
+    );
+  }
+
+  /** Keeps `work` among the sends stop() waits for, until it settles. */
+  private track<T>(work: Promise<T>): Promise<T> {
     this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
-    return results;
+    return work.finally(() => this.inFlight.delete(work));
   }
 
   /** The record for a message, or the problem that keeps it from being sent. */
@@ -426,6 +417,10 @@ export class KafkaMessagePublisher implements MessagePublisher {
     await this.admin.disconnect();
     this.connected = false;
   }
+}
+
+function refuseAll(messages: OutgoingMessage[], problem: HttpProblem) {
+  return messages.map(() => ({ ok: false as const, problem }));
 }
 
 function notConnectedProblem(): HttpProblem {

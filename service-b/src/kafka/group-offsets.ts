@@ -96,6 +96,26 @@ export async function fetchCommitted(
   return committed;
 }
 
+/**
+ * Where the group resumes a partition: its committed offset, or the earliest one when it has no
+ * commit or the commit lies before the log's start (records deleted by retention).
+ */
+export async function fetchResumeOffset(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<bigint> {
+  const [ends, committed] = await Promise.all([
+    fetchEnds(admin, topic),
+    fetchCommitted(admin, groupId, topic),
+  ]);
+  const end = ends.find((e) => e.partition === partition);
+  if (!end) throw new UnknownPartitionError(partition, ends.length);
+  const position = committed.get(partition);
+  return position === undefined || position < end.earliest ? end.earliest : position;
+}
+
 export async function describeTopic(admin: Admin, topic: string): Promise<TopicView> {
   const [metadata, ends] = await Promise.all([
     admin.fetchTopicMetadata({ topics: [topic] }),
