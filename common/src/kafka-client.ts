@@ -1,6 +1,7 @@
 // The one place that builds a KafkaJS client, so both services connect, retry and log the same way.
 import { readFileSync } from 'node:fs';
 import { Kafka, type Admin, type SASLOptions } from 'kafkajs';
+import { registerCompressionCodecs } from './compression';
 import { kafkaLogCreator, kafkaLogLevel, type Logger, type LogLevel } from './logger';
 
 export interface KafkaClientOptions {
@@ -26,6 +27,8 @@ export function createKafkaClient({
   ssl = false,
   sasl,
 }: KafkaClientOptions): Kafka {
+  // Records from other producers may use any codec; KafkaJS itself only reads gzip.
+  registerCompressionCodecs();
   return new Kafka({
     ssl:
       ssl === false

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import {
   checkKafkaSecurity,
+  COMPRESSIONS,
   DEFAULT_SCHEMAS_DIR,
   text,
   integer,
@@ -13,10 +14,6 @@ import {
   type Env,
 } from '@kafka-http/common';
 
-/** Compressions service-a can write: KafkaJS ships GZIP; the others need extra codec packages. */
-export const PRODUCE_COMPRESSIONS = ['none', 'gzip'] as const;
-const CODECS_NOT_INSTALLED = ['snappy', 'lz4', 'zstd'] as const;
-export type ProduceCompression = (typeof PRODUCE_COMPRESSIONS)[number];
 
 export const serviceASettings = {
   ...sharedSettings({ port: 5101, clientId: 'service-a' }),
@@ -33,11 +30,8 @@ export const serviceASettings = {
   PRODUCE_BATCH_MAX_BYTES: integer(900_000, { min: 1024, max: 64 * MIB }),
   /** Most records waiting for a send; beyond this a POST is refused with 503 at once. */
   PRODUCE_QUEUE_MAX_RECORDS: integer(20_000, { min: 1, max: 1_000_000 }),
-  /**
-   * Compression of the record batches service-a writes. KafkaJS compresses GZIP itself; snappy,
-   * lz4 and zstd need codec packages this project does not install, so they are refused at start.
-   */
-  PRODUCE_COMPRESSION: oneOf('none', [...PRODUCE_COMPRESSIONS, ...CODECS_NOT_INSTALLED]),
+  /** Compression of the record batches service-a writes (common/src/compression.ts has the codecs). */
+  PRODUCE_COMPRESSION: oneOf('none', COMPRESSIONS),
   /** Most messages in one POST /api/messages/batch. */
   POST_BATCH_MAX_MESSAGES: integer(1000, { min: 1, max: 100_000 }),
   /** Largest body of one POST /api/messages/batch. */
@@ -60,20 +54,5 @@ export const serviceASettings = {
 export type ServiceAConfig = ConfigOf<typeof serviceASettings>;
 
 export function loadConfig(env: Env = process.env): ServiceAConfig {
-  return readEnv(serviceASettings, env, (config) => [
-    ...checkKafkaSecurity(config),
-    ...checkCompression(config.PRODUCE_COMPRESSION),
-  ]);
-}
-
-function checkCompression(compression: string): string[] {
-  if ((PRODUCE_COMPRESSIONS as readonly string[]).includes(compression)) return [];
-  return [
-    `PRODUCE_COMPRESSION: ${compression} needs a KafkaJS codec package that is not installed; use none or gzip`,
-  ];
-}
-
-/** The configured compression, narrowed to what can actually be written. */
-export function produceCompression(config: ServiceAConfig): ProduceCompression {
-  return config.PRODUCE_COMPRESSION === 'gzip' ? 'gzip' : 'none';
+  return readEnv(serviceASettings, env, (config) => checkKafkaSecurity(config));
 }

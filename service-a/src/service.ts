@@ -9,7 +9,7 @@ import {
   type Logger,
 } from '@kafka-http/common';
 import { createApp } from './app';
-import { produceCompression, type ServiceAConfig } from './config';
+import type { ServiceAConfig } from './config';
 import { KafkaMessagePublisher } from './kafka/message-publisher';
 import { loadMessageFormats } from './messages/message-codec';
 import { UserWorker } from './workers/user-worker';
@@ -51,7 +51,7 @@ export async function startServiceA(
       maxBatchRecords: config.PRODUCE_BATCH_MAX_RECORDS,
       maxBatchBytes: config.PRODUCE_BATCH_MAX_BYTES,
       maxQueuedRecords: config.PRODUCE_QUEUE_MAX_RECORDS,
-      compression: produceCompression(config),
+      compression: config.PRODUCE_COMPRESSION,
     },
     logger,
     metrics: {

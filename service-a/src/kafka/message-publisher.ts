@@ -2,7 +2,6 @@
 // (acks=all, idempotent producer). Concurrent requests share Kafka sends through a ProduceBatcher.
 // The HTTP layer sees the MessagePublisher interface, never KafkaJS.
 import {
-  CompressionTypes,
   Partitioners,
   type Admin,
   type IHeaders,
@@ -11,10 +10,12 @@ import {
   type Producer,
 } from 'kafkajs';
 import {
+  compressionType,
   ensureTopic,
   HttpProblem,
   problems,
   retryUntilStopped,
+  type Compression,
   type Logger,
   type TopicSpec,
 } from '@kafka-http/common';
@@ -79,7 +80,7 @@ export interface ProduceTuning {
   maxBatchBytes: number;
   maxQueuedRecords: number;
   /** Compression of each Kafka send ('none' when unset). */
-  compression?: 'none' | 'gzip';
+  compression?: Compression;
 }
 
 export interface PublisherMetrics {
@@ -325,10 +326,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
       const metadata = await this.producer.send({
         topic: this.topic,
         acks: -1,
-        compression:
-          this.options.tuning.compression === 'gzip'
-            ? CompressionTypes.GZIP
-            : CompressionTypes.None,
+        compression: compressionType(this.options.tuning.compression ?? 'none'),
         messages: records.map(({ key, value, headers, partition, timestamp }) => ({
           key,
           value,
