@@ -57,7 +57,10 @@ export const healthPaths = {
       tags: ['health'],
       summary: 'Readiness: connected to Kafka and able to serve',
       responses: {
-        '200': { description: 'Ready.' },
+        '200': {
+          description:
+            'Ready (`status: ready`), or serving with part of the work held (`status: degraded`, for example a partition at a record batch it cannot decode; the body names it).',
+        },
         '503': { description: 'Not ready; the body says why.' },
       },
     },

@@ -3,6 +3,8 @@ import { Router } from 'express';
 
 export interface Readiness {
   ready: boolean;
+  /** Ready, but part of the work is held (for example a partition at a batch it cannot decode). */
+  degraded?: boolean;
   /** Facts behind the verdict, shown to operators (never secrets). */
   details: Record<string, unknown>;
 }
@@ -13,8 +15,9 @@ export function healthRouter(readiness: () => Readiness): Router {
     res.json({ status: 'up' });
   });
   router.get('/health/ready', (_req, res) => {
-    const { ready, details } = readiness();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...details });
+    const { ready, degraded, details } = readiness();
+    const status = !ready ? 'not ready' : degraded ? 'degraded' : 'ready';
+    res.status(ready ? 200 : 503).json({ status, ...details });
   });
   return router;
 }

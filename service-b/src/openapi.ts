@@ -496,14 +496,30 @@ export function openApiDocument({
             },
             headers: {
               type: 'object',
-              additionalProperties: { type: 'string' },
-              example: { 'content-type': 'text/plain; charset=utf-8' },
+              description:
+                'The record headers by name: a string for one value, null for a null value, and an array (in record order) when the record repeats a name.',
+              additionalProperties: {
+                oneOf: [
+                  { type: 'string', nullable: true },
+                  { type: 'array', items: { type: 'string', nullable: true } },
+                ],
+              },
+              example: {
+                'content-type': 'text/plain; charset=utf-8',
+                trace: null,
+                tag: ['a', 'b'],
+              },
             },
-            base64Headers: { type: 'array', items: { type: 'string' } },
+            base64Headers: {
+              type: 'array',
+              items: { type: 'string' },
+              description:
+                'Names whose values are not all UTF-8: each non-null value of such a header is base64.',
+            },
             error: {
               type: 'string',
               description:
-                'Set when the value is larger than MAX_MESSAGE_BYTES and left out (`value` is null, `valueBytes` its size).',
+                'Set when the value is larger than MAX_MESSAGE_BYTES and left out (`value` is null, `valueBytes` its size), or when the record could not be shown as it asks (then key, value and every header value are base64).',
             },
             valueBytes: { type: 'integer' },
             receipt: { type: 'string', description: 'With ack=manual: acknowledge with this.' },

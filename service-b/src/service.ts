@@ -159,6 +159,19 @@ export async function startServiceB(
     },
     ['partition'],
   );
+  metrics.gauge(
+    'kafka_consumer_blocked_partitions',
+    'Partitions held at a record batch this instance cannot decode (see /health/ready).',
+    (set) => set(source.status().blocked.length),
+  );
+  metrics.gauge(
+    'kafka_consumer_blocked_offset',
+    'Where each held partition stands: the offset of the batch it cannot decode.',
+    (set) => {
+      for (const { partition, offset } of source.status().blocked) set(Number(offset), { partition });
+    },
+    ['partition'],
+  );
   const app = createApp({
     buffer,
     acks,
@@ -180,6 +193,7 @@ export async function startServiceB(
       const status = source.status();
       return {
         ready: source.isReady(),
+        degraded: status.blocked.length > 0,
         details: {
           kafka: status.connected ? 'connected' : 'not connected',
           group: status.rebalancing ? 'rebalancing' : status.joined ? 'joined' : 'not joined',
@@ -189,6 +203,7 @@ export async function startServiceB(
           awaitingAck: acks.size,
           committed: source.committedOffsets(),
           control: control.isListening() ? 'listening' : 'not listening',
+          ...(status.blocked.length > 0 ? { blockedPartitions: status.blocked } : {}),
         },
       };
     },

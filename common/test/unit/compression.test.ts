@@ -10,7 +10,6 @@ import {
   undecodableBatch,
 } from '../../src/compression';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
   RecordBatch: (batch: object) => Promise<{ buffer: Buffer }>;
 };
@@ -19,7 +18,6 @@ const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (
   decoder: object,
 ) => Promise<{ records: DecodedRecord[] }>;
 const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => object;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface DecodedRecord {
   offset: string;

@@ -11,7 +11,8 @@ export interface BufferedMessage {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  /** As KafkaJS decodes them: an array when a name repeats, null for a null value. */
+  headers: Record<string, Buffer | string | null | (Buffer | string | null)[] | undefined>;
   /** Record timestamp in milliseconds since the epoch, as a decimal string. */
   timestamp: string;
 }

@@ -9,9 +9,10 @@ import type { Lease } from '../delivery/delivery-buffer';
 export type AckMode = 'auto' | 'manual';
 
 /**
- * Calls `delivered` when the response was fully written and `lost` when it was not. Node emits
- * 'finish' even when the socket failed under a pending write, so the socket's error state
- * decides, not the event alone.
+ * Calls `delivered` when a 2xx response was fully written and `lost` otherwise: a response cut
+ * short, or any other status (an exception while rendering becomes the error handler's 500, which
+ * carries no message). Node emits 'finish' even when the socket failed under a pending write, so
+ * the socket's error state decides, not the event alone.
  */
 export function onResponseOutcome(res: Response, delivered: () => void, lost: () => void): void {
   const socket = res.socket;
@@ -22,7 +23,9 @@ export function onResponseOutcome(res: Response, delivered: () => void, lost: ()
     if (ok) delivered();
     else lost();
   };
-  res.once('finish', () => settle(Boolean(socket) && !socket?.errored));
+  res.once('finish', () =>
+    settle(Boolean(socket) && !socket?.errored && res.statusCode >= 200 && res.statusCode < 300),
+  );
   res.once('close', () => {
     if (!res.writableFinished) settle(false);
   });

@@ -36,6 +36,8 @@ export interface PartitionLag {
   latest: string;
   /** Records not yet committed: latest minus committed (minus earliest without a commit). */
   lag: string;
+  /** Set when the instance answering holds this partition at a batch it cannot decode. */
+  blocked?: { offset: string; batchLastOffset: string; codec: string; reason: string };
 }
 
 export interface LagView {

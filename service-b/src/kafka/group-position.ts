@@ -25,6 +25,7 @@ import {
   resolveTargets,
   type LagView,
   type MoveTarget,
+  type PartitionLag,
   type ResolvedTarget,
   type TopicView,
 } from './group-offsets';
@@ -64,7 +65,10 @@ export interface GroupOperations {
 export interface PositionOwner {
   owns(partition: number): boolean;
   movePosition(partition: number, offset: bigint, deadlineMs: number): Promise<boolean>;
-  status(): { memberId: string | undefined };
+  status(): {
+    memberId: string | undefined;
+    blocked: readonly (NonNullable<PartitionLag['blocked']> & { partition: number })[];
+  };
 }
 
 export interface ControlPublisher {
@@ -132,9 +136,19 @@ export class GroupPosition implements GroupOperations {
     );
   }
 
-  lag(): Promise<LagView> {
-    const { admin, groupId, topic } = this.options;
-    return admin.run('reading the group lag', (a) => describeLag(a, groupId, topic));
+  async lag(): Promise<LagView> {
+    const { admin, groupId, topic, source } = this.options;
+    const view = await admin.run('reading the group lag', (a) => describeLag(a, groupId, topic));
+    // Only the owner knows a partition is held; other replicas' partitions show no such field.
+    const blocked = new Map(source.status().blocked.map((b) => [b.partition, b]));
+    for (const entry of view.partitions) {
+      const held = blocked.get(entry.partition);
+      if (held) {
+        const { offset, batchLastOffset, codec, reason } = held;
+        entry.blocked = { offset, batchLastOffset, codec, reason };
+      }
+    }
+    return view;
   }
 
   async move(target: MoveTarget): Promise<MoveOutcome> {

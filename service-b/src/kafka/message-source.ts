@@ -13,10 +13,19 @@
 // - Moving the group's position (replay) seeks, then commits the new offset even when it is below
 //   the committed one; the commit goes through the same one-at-a-time commit loop, so an older
 //   commit still in flight cannot land after it and undo the move.
+// - A batch the client cannot decompress (unknown codec, corrupt bytes) arrives as placeholder
+//   records (see common/src/compression.ts): that partition alone is paused at the batch and
+//   reported until a replay moves it past the batch; nothing of it is resolved or skipped.
 // - A crash KafkaJS will not restart from is fatal for the process (a supervisor restarts it),
 //   never a live process with a dead consumer.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { ensureTopic, retryUntilStopped, type Logger, type TopicSpec } from '@kafka-http/common';
+import {
+  ensureTopic,
+  retryUntilStopped,
+  undecodableBatch,
+  type Logger,
+  type TopicSpec,
+} from '@kafka-http/common';
 import type { DeliveryBuffer } from '../delivery/delivery-buffer';
 import { StallWatchdog } from './stall-watchdog';
 
@@ -53,6 +62,19 @@ export interface ConsumerTuning {
   heartbeatIntervalMs?: number;
 }
 
+/** A partition held at a record batch this client cannot decode. */
+export interface BlockedPartition {
+  partition: number;
+  /** The first offset not delivered: where the partition stands. */
+  offset: string;
+  /** The undecodable batch's offsets; moving to lastOffset + 1 skips it. */
+  batchFirstOffset: string;
+  batchLastOffset: string;
+  codec: string;
+  reason: string;
+  since: string;
+}
+
 export interface SourceStatus {
   /** The member id the group coordinator gave this consumer at its last join. */
   memberId: string | undefined;
@@ -61,6 +83,7 @@ export interface SourceStatus {
   rebalancing: boolean;
   paused: boolean;
   assigned: number[];
+  blocked: BlockedPartition[];
 }
 
 const COMMIT_RETRY_MS = 1000;
@@ -99,6 +122,8 @@ export class KafkaMessageSource {
   private readonly unappliedSeeks = new Set<number>();
   /** Partitions paused until such a seek is overridden by one to where the group resumes. */
   private readonly held = new Set<number>();
+  /** Partitions paused at a batch they cannot decode. */
+  private readonly blocked = new Map<number, BlockedPartition>();
   private joins = 0;
   /** Moved positions to commit whatever the committed offset is, per partition. */
   private readonly forced = new Map<number, ForcedCommit>();
@@ -200,6 +225,7 @@ export class KafkaMessageSource {
       rebalancing: this.rebalancing,
       paused: this.paused,
       assigned: [...this.assigned],
+      blocked: [...this.blocked.values()],
     };
   }
 
@@ -254,9 +280,14 @@ export class KafkaMessageSource {
     if (!isStale()) this.unappliedSeeks.delete(partition);
     // A batch fetched before the pause took effect waits: nothing is resolved, so KafkaJS fetches
     // it again after the resume.
-    if (this.paused) return;
+    if (this.paused || this.blocked.has(partition)) return;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
+      const undecodable = undecodableBatch(message);
+      if (undecodable) {
+        this.block(partition, message.offset, undecodable);
+        break;
+      }
       this.options.buffer.offer({
         topic,
         partition,
@@ -275,6 +306,37 @@ export class KafkaMessageSource {
     await heartbeat();
   }
 
+  /** Holds one partition at a batch it cannot decode; the others go on. */
+  private block(
+    partition: number,
+    offset: string,
+    batch: { firstOffset: string; lastOffset: string; codec: string; reason: string },
+  ): void {
+    this.consumer.pause([{ topic: this.topicName, partitions: [partition] }]);
+    const blocked: BlockedPartition = {
+      partition,
+      offset,
+      batchFirstOffset: batch.firstOffset,
+      batchLastOffset: batch.lastOffset,
+      codec: batch.codec,
+      reason: batch.reason,
+      since: new Date().toISOString(),
+    };
+    this.blocked.set(partition, blocked);
+    this.options.logger.error(
+      blocked,
+      'a record batch cannot be decoded: its partition is held there (move it past the batch with POST /api/consumer/position)',
+    );
+  }
+
+  /** Lets a held partition fetch again, unless something else keeps it paused. */
+  private unblock(partition: number): void {
+    if (!this.blocked.delete(partition)) return;
+    if (!this.paused && !this.held.has(partition)) {
+      this.consumer.resume([{ topic: this.topicName, partitions: [partition] }]);
+    }
+  }
+
   private pause(): void {
     if (this.paused) return;
     this.paused = true;
@@ -287,9 +349,10 @@ export class KafkaMessageSource {
     if (!this.paused || this.stopped) return;
     this.paused = false;
     this.consumer.resume([{ topic: this.topicName }]);
-    // Resuming the topic resumes each of its partitions: the held ones stay paused.
-    if (this.held.size > 0) {
-      this.consumer.pause([{ topic: this.topicName, partitions: [...this.held] }]);
+    // Resuming the topic resumes each of its partitions: the held and blocked ones stay paused.
+    const keepPaused = [...new Set([...this.held, ...this.blocked.keys()])];
+    if (keepPaused.length > 0) {
+      this.consumer.pause([{ topic: this.topicName, partitions: keepPaused }]);
     }
     this.options.logger.debug(this.options.buffer.stats(), 'buffer has room: consumer resumed');
   }
@@ -311,6 +374,11 @@ export class KafkaMessageSource {
     }
     for (const partition of this.committed.keys()) {
       if (!this.assigned.includes(partition)) this.committed.delete(partition);
+    }
+    // A partition that moved elsewhere is no longer held here; if it comes back, its next fetch
+    // finds the batch again.
+    for (const partition of [...this.blocked.keys()]) {
+      if (!this.assigned.includes(partition)) this.unblock(partition);
     }
     // A move whose commit has not landed is not confirmed: after a rejoin KafkaJS fetches from the
     // committed offset, and a late commit of the move would disagree with what is being fetched.
@@ -398,6 +466,8 @@ export class KafkaMessageSource {
     this.options.buffer.resetPartition(partition);
     this.consumer.seek({ topic: this.topicName, partition, offset: offset.toString() });
     this.unappliedSeeks.add(partition);
+    // Moved, possibly past a batch it could not decode: fetch again from the new position.
+    this.unblock(partition);
     this.settleForced(partition, false);
     const committed = new Promise<boolean>((settle) => {
       this.forced.set(partition, { offset, deadline: Date.now() + deadlineMs, settle });
@@ -454,7 +524,7 @@ export class KafkaMessageSource {
           this.consumer.seek({ topic: this.topicName, partition, offset: offset.toString() });
           this.unappliedSeeks.delete(partition);
           this.held.delete(partition);
-          if (!this.paused) {
+          if (!this.paused && !this.blocked.has(partition)) {
             this.consumer.resume([{ topic: this.topicName, partitions: [partition] }]);
           }
           logger.info(

@@ -24,10 +24,11 @@ function asText(bytes: Buffer): string | undefined {
   }
 }
 
+/** The first value of a header as text; undefined when absent, null or not UTF-8. */
 export function headerText(value: BufferedMessage['headers'][string]): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  if (first === undefined) return undefined;
-  return typeof first === 'string' ? first : asText(first);
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  if (typeof first === 'string') return first;
+  return Buffer.isBuffer(first) ? asText(first) : undefined;
 }
 
 export type ValueKind = 'json' | 'text' | 'base64' | 'null' | 'omitted';
@@ -108,34 +109,79 @@ export function readValue(
   return { kind: 'text', text };
 }
 
+/**
+ * A header's value on HTTP: text, null for a null value (legal in Kafka), or an array of those, in
+ * record order, when the record repeats the name.
+ */
+export type HeaderValue = string | null | (string | null)[];
+
 export interface HeaderView {
-  headers: Record<string, string>;
-  /** Names of headers whose values are not UTF-8 and are given as base64. */
+  headers: Record<string, HeaderValue>;
+  /** Names whose values are not all UTF-8: every non-null value of such a name is base64. */
   base64: string[];
 }
 
-function readHeaders(message: BufferedMessage): HeaderView {
-  const headers: Record<string, string> = {};
+export function readHeaders(message: BufferedMessage): HeaderView {
+  // No prototype: a header may be called `__proto__`.
+  const headers = Object.create(null) as Record<string, HeaderValue>;
   const base64: string[] = [];
   for (const [name, raw] of Object.entries(message.headers)) {
-    const first = Array.isArray(raw) ? raw[0] : raw;
-    if (first === undefined) continue;
-    if (typeof first === 'string') {
-      headers[name] = first;
-      continue;
+    const values: unknown[] = Array.isArray(raw) ? raw : [raw];
+    const bytes = values.map((v) =>
+      typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.isBuffer(v) ? v : null,
+    );
+    let texts = bytes.map((b) => (b === null ? null : asText(b)));
+    if (texts.some((text) => text === undefined)) {
+      base64.push(name);
+      texts = bytes.map((b) => (b === null ? null : b.toString('base64')));
     }
-    const text = asText(first);
-    if (text === undefined) base64.push(name);
-    headers[name] = text ?? first.toString('base64');
+    const shown = texts as (string | null)[];
+    headers[name] = shown.length === 1 ? (shown[0] ?? null) : shown;
   }
   return { headers, base64 };
 }
 
 /**
  * The JSON response body for one record. A JSON value is spliced in as the text it was stored as,
- * so large numbers and key order come back exactly as they were sent.
+ * so large numbers and key order come back exactly as they were sent. Never throws: a record that
+ * cannot be shown as it asks is shown with its bytes as base64 and an `error` saying why.
  */
 export function recordJson(message: BufferedMessage, options: RenderOptions = {}): string {
+  try {
+    return renderRecordJson(message, options);
+  } catch (error) {
+    return fallbackRecordJson(message, error, options.extras);
+  }
+}
+
+/** The plainest faithful form: key, value and headers as base64, nothing interpreted. */
+function fallbackRecordJson(
+  message: BufferedMessage,
+  error: unknown,
+  extras: Record<string, string> = {},
+): string {
+  const b64 = (bytes: unknown) => (Buffer.isBuffer(bytes) ? bytes.toString('base64') : null);
+  const headers: Record<string, string | null | (string | null)[]> = Object.create(null);
+  for (const [name, raw] of Object.entries(message.headers ?? {})) {
+    headers[name] = Array.isArray(raw) ? raw.map(b64) : b64(raw);
+  }
+  return JSON.stringify({
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: b64(message.key),
+    keyEncoding: 'base64',
+    value: b64(message.value),
+    encoding: 'base64',
+    error: `This record could not be shown as it asks (${String((error as Error)?.message ?? error)}); its key, value and header values are given as base64.`,
+    headers,
+    base64Headers: Object.keys(headers),
+    timestamp: isoTimestamp(message.timestamp),
+    ...extras,
+  });
+}
+
+function renderRecordJson(message: BufferedMessage, options: RenderOptions): string {
   const value = readValue(message, options.maxValueBytes, options.avro);
   const key = message.key === null ? null : asText(message.key);
   const { headers, base64 } = readHeaders(message);
@@ -175,10 +221,14 @@ export function recordJson(message: BufferedMessage, options: RenderOptions = {}
   return `{${fields.join(',')}}`;
 }
 
-/** The tutorial's plain-text answer. */
+/** The tutorial's plain-text answer (base64 of the value when it cannot be read). */
 export function recordText(message: BufferedMessage, options: RenderOptions = {}): string {
-  const value = readValue(message, options.maxValueBytes, options.avro);
-  return `Received message: ${value.error ?? value.text}`;
+  try {
+    const value = readValue(message, options.maxValueBytes, options.avro);
+    return `Received message: ${value.error ?? value.text}`;
+  } catch {
+    return `Received message (base64): ${message.value?.toString('base64') ?? ''}`;
+  }
 }
 
 export function isoTimestamp(ms: string): string | null {

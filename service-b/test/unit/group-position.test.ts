@@ -48,7 +48,7 @@ function owner(owned: number[], fail: number[] = []) {
       moves.push([partition, offset]);
       return !fail.includes(partition);
     },
-    status: () => ({ memberId: `member-${owned.join('-')}` }),
+    status: () => ({ memberId: `member-${owned.join('-')}`, blocked: [] }),
   };
   return { source, moves };
 }

@@ -108,7 +108,7 @@ describe('recordJson', () => {
     expect(parsed.keyEncoding).toBe('base64');
   });
 
-  it('shows headers as strings and lists the ones given as base64', () => {
+  it('shows headers as strings (arrays when repeated, null when null) and lists the ones given as base64', () => {
     const parsed = JSON.parse(
       recordJson(
         record({
@@ -126,7 +126,8 @@ describe('recordJson', () => {
       'content-type': 'text/plain; charset=utf-8',
       'trace-id': 'abc-123',
       binary: NOT_UTF8.toString('base64'),
-      repeated: 'first',
+      repeated: ['first', 'second'],
+      missing: null,
     });
     expect(parsed.base64Headers).toEqual(['binary']);
   });
