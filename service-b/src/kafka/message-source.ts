@@ -18,7 +18,7 @@
 //   reported until a replay moves it past the batch; nothing of it is resolved or skipped.
 // - A crash KafkaJS will not restart from is fatal for the process (a supervisor restarts it),
 //   never a live process with a dead consumer.
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { PartitionAssigners, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import {
   ensureTopic,
   retryUntilStopped,
@@ -27,6 +27,7 @@ import {
   type TopicSpec,
 } from '@kafka-http/common';
 import type { DeliveryBuffer } from '../delivery/delivery-buffer';
+import { RangeAssigner } from './range-assigner';
 import { StallWatchdog } from './stall-watchdog';
 
 export interface MessageSourceOptions {
@@ -142,6 +143,9 @@ export class KafkaMessageSource {
     this.topicName = options.topic.topic;
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
+      // `range` first: the protocol Java and librdkafka consumers offer by default, so they can
+      // share the group. KafkaJS's own comes second, for groups with older service-b members.
+      partitionAssigners: [RangeAssigner, PartitionAssigners.roundRobin],
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
