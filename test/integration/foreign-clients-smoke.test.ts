@@ -12,6 +12,7 @@ import {
 } from '../support/foreign/java-client';
 import { kcatAvailable, kcatProduce, kcatRuns, type KcatRecord } from '../support/foreign/kcat';
 import { committedOffset, createTopic, testBrokers, uniqueName } from '../support/kafka';
+import { storedBatches } from '../support/foreign/log-batches';
 
 const codecs: Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const hasKcat = kcatAvailable();
@@ -250,4 +251,40 @@ test('on a LogAppendTime topic the broker replaces the producer timestamp', asyn
     expect(record.timestamp).toBeGreaterThanOrEqual(before - 1_000);
     expect(record.timestamp).toBe(acks[i]?.timestamp);
   }
+});
+
+test('each produce call above is one stored batch, compressed with its codec', async () => {
+  const written = codecs.flatMap((codec) => [
+    { codec, topic: javaTopic(codec) },
+    ...(hasKcat ? [{ codec, topic: kcatTopic(codec) }] : []),
+  ]);
+  const [txn, ...batches] = await storedBatches([{ topic: txnTopic }, ...written]);
+  written.forEach(({ codec, topic }, i) => {
+    expect({ topic, batches: batches[i] }).toEqual({
+      topic,
+      batches: [
+        expect.objectContaining({
+          baseOffset: 0,
+          lastOffset: 2,
+          count: 3,
+          magic: 2,
+          compression: codec,
+          isTransactional: false,
+          isControl: false,
+        }),
+      ],
+    });
+  });
+  console.log(
+    written
+      .map(({ topic }, i) => `${topic.slice(run.length + 1)}: ${batches[i]?.[0]?.size} bytes`)
+      .join(', '),
+  );
+  // Aborted batch, abort marker, committed batch, commit marker.
+  expect(txn?.map((b) => [b.baseOffset, b.lastOffset, b.isTransactional, b.isControl])).toEqual([
+    [0, 2, true, false],
+    [3, 3, true, true],
+    [4, 5, true, false],
+    [6, 6, true, true],
+  ]);
 });
