@@ -101,7 +101,8 @@ function expectedJson(record: Written): Record<string, unknown> {
   const key = record.key === null ? null : asText(record.key);
   const value = record.value === null ? null : asText(record.value);
   const byName = new Map<string, (Buffer | null)[]>();
-  for (const { name, value: v } of record.headers) byName.set(name, [...(byName.get(name) ?? []), v]);
+  for (const { name, value: v } of record.headers)
+    byName.set(name, [...(byName.get(name) ?? []), v]);
   const headers: Record<string, unknown> = {};
   const base64Headers: string[] = [];
   for (const [name, values] of byName) {
@@ -330,7 +331,9 @@ describe('records from the Java client and kcat, on every read path', () => {
         expect(raw?.key).toBeUndefined();
       } else {
         const key =
-          raw?.keyEncoding === 'base64' ? Buffer.from(raw.key ?? '', 'base64') : bytes(raw?.key ?? '');
+          raw?.keyEncoding === 'base64'
+            ? Buffer.from(raw.key ?? '', 'base64')
+            : bytes(raw?.key ?? '');
         expect(key).toEqual(record.key);
       }
     }

@@ -64,7 +64,11 @@ function expectOnceEach(delivered: string[], count: number) {
   for (const value of delivered) seen.set(value, (seen.get(value) ?? 0) + 1);
   const lost = Array.from({ length: count }, (_, i) => `record ${i}`).filter((v) => !seen.has(v));
   const twice = [...seen].filter(([, n]) => n > 1).map(([v]) => v);
-  expect({ lost, twice, delivered: delivered.length }).toEqual({ lost: [], twice: [], delivered: count });
+  expect({ lost, twice, delivered: delivered.length }).toEqual({
+    lost: [],
+    twice: [],
+    delivered: count,
+  });
 }
 
 const sorted = (partitions: readonly number[]) => [...partitions].sort((a, b) => a - b);
