@@ -14,7 +14,6 @@ import {
   type Env,
 } from '@kafka-http/common';
 
-
 export const serviceASettings = {
   ...sharedSettings({ port: 5101, clientId: 'service-a' }),
   /** Longest a POST waits for Kafka's acknowledgement before answering 503. */

@@ -168,7 +168,8 @@ export async function startServiceB(
     'kafka_consumer_blocked_offset',
     'Where each held partition stands: the offset of the batch it cannot decode.',
     (set) => {
-      for (const { partition, offset } of source.status().blocked) set(Number(offset), { partition });
+      for (const { partition, offset } of source.status().blocked)
+        set(Number(offset), { partition });
     },
     ['partition'],
   );
