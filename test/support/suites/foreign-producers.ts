@@ -10,15 +10,17 @@ import type { ServiceB } from '../../../service-b/src/service';
 import {
   compileForeignClient,
   javaProduce,
+  startJavaConsumer,
   type Ack,
   type Compression,
   type ForeignHeader,
   type ForeignRecord,
 } from '../foreign/java-client';
 import { kcatAvailable, kcatProduce, type KcatRecord } from '../foreign/kcat';
+import { storedBatches } from '../foreign/log-batches';
 import { createTopic, testBrokers, uniqueName } from '../kafka';
 import { rawBody } from '../raw-body';
-import { startB } from '../services';
+import { startA, startB } from '../services';
 
 const CODECS: Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const bytes = (text: string) => Buffer.from(text, 'utf8');
@@ -382,6 +384,43 @@ export function foreignProducerSuite(label: string): void {
           await service.stop();
         }
       });
+    });
+
+    describe('service-a writing with every codec', () => {
+      it.each(CODECS)(
+        'with PRODUCE_COMPRESSION=%s, the broker stores that codec and the Java consumer reads every record',
+        async (compression) => {
+          const topic = uniqueName(`service-a-${compression}`);
+          const a = await startA({ KAFKA_TOPIC: topic, PRODUCE_COMPRESSION: compression });
+          try {
+            const values = [0, 1, 2, 3, 4].map((i) => `{"n":${i},"codec":"${compression}"}`);
+            const res = await request(a.url)
+              .post('/api/messages/batch')
+              .send({ messages: values.map((v) => ({ value: JSON.parse(v) as unknown })) });
+            expect(res.status).toBe(200);
+            await compileForeignClient();
+            const java = await startJavaConsumer({
+              brokers: testBrokers(),
+              topic,
+              groupId: uniqueName('java-reader'),
+            });
+            try {
+              await java.waitFor((c) => c.records.length >= values.length, 30_000);
+              expect(java.records.map((r) => r.value?.toString())).toEqual(values);
+            } finally {
+              await java.close();
+            }
+            if (process.env.KAFKA_TEST_DATA_DIR) {
+              const [batches] = await storedBatches([{ topic }]);
+              expect(batches?.map((b) => [b.compression, b.count])).toEqual([
+                [compression === 'none' ? 'none' : compression, 5],
+              ]);
+            }
+          } finally {
+            await a.stop();
+          }
+        },
+      );
     });
   });
 }
