@@ -1,4 +1,5 @@
 export * from './kafka-version';
+export * from './kafka-versions';
 export * from './install-kafka';
 export * from './local-broker';
 export * from './free-port';
