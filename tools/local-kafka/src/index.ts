@@ -5,4 +5,6 @@ export * from './local-broker';
 export * from './free-port';
 export * from './paths';
 export * from './scram';
+export * from './tls';
+export * from './test-certificates';
 export * from './local-cluster';
