@@ -180,6 +180,20 @@ describe('a KafkaJS client against a TLS server', () => {
     );
   });
 
+  it('says the certificate does not name the host it was reached at', async () => {
+    const elsewhere = makeTestCertificates(path.join(dir, 'elsewhere'), {
+      hosts: ['kafka.invalid'],
+    });
+    const { broker } = await tlsServer(elsewhere.keystore);
+    const error = kafkaTlsError(await connectError(broker, elsewhere.caFile), {
+      caFile: elsewhere.caFile,
+    });
+    expect(error?.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(error?.message).toBe(
+      `Kafka's TLS certificate does not name the host in KAFKA_BROKERS (use a host name or address the certificate lists): Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list:  (ERR_TLS_CERT_ALTNAME_INVALID, broker ${broker})`,
+    );
+  });
+
   it('finds nothing to report once the handshake succeeds', async () => {
     const { server, broker } = await tlsServer(certs.keystore);
     const handshake = once(server, 'secureConnection');
