@@ -7,10 +7,9 @@ import path from 'node:path';
 import { KAFKA_VERSION } from './kafka-version';
 import { kafkaVersionProfile, type KafkaVersionProfile } from './kafka-versions';
 import { cacheDir } from './paths';
+import { PrerequisiteError } from './prerequisite-error';
 
-export class PrerequisiteError extends Error {
-  override name = 'PrerequisiteError';
-}
+export { PrerequisiteError };
 
 export interface KafkaInstallation {
   version: string;

@@ -3,6 +3,7 @@
 // does not know. Everything else (KRaft in one JVM, `kafka.tools.StorageTool format`, SCRAM users
 // added at format time) works the same from 3.5 on.
 import { LOG4J_VERSION, SLF4J_RELOAD4J_VERSION } from './kafka-version';
+import { PrerequisiteError } from './prerequisite-error';
 
 export interface MavenArtifact {
   groupId: string;
@@ -56,18 +57,18 @@ log4j.logger.state.change.logger=WARN
 /** The oldest release line supported: SCRAM users at format time arrived in 3.5. */
 const OLDEST = { major: 3, minor: 5 };
 
-/** How to fetch, configure and start a given Kafka version; throws for one it cannot run. */
+/** How to fetch, configure and start a given Kafka version; a PrerequisiteError for one it cannot run. */
 export function kafkaVersionProfile(version: string): KafkaVersionProfile {
   const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
   if (!match) {
-    throw new Error(
+    throw new PrerequisiteError(
       `"${version}" is not a Kafka release version: use three numbers such as 4.1.1 or 3.9.1.`,
     );
   }
   const major = Number(match[1]);
   const minor = Number(match[2]);
   if (major < OLDEST.major || (major === OLDEST.major && minor < OLDEST.minor)) {
-    throw new Error(
+    throw new PrerequisiteError(
       `Kafka ${version} is too old for the local broker: it runs ${OLDEST.major}.${OLDEST.minor} or newer in KRaft mode.`,
     );
   }

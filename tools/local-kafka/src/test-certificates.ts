@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PrerequisiteError } from './install-kafka';
+import { PrerequisiteError } from './prerequisite-error';
 
 /** A PKCS12 keystore holding a broker's key and certificate chain. */
 export interface BrokerKeystore {

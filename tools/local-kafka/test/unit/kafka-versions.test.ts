@@ -59,6 +59,7 @@ describe('kafkaVersionProfile', () => {
   it.each(['4', '4.1', 'v4.1.1', '4.1.1-rc1', '', 'latest'])(
     'refuses %p as a version',
     (version) => {
+      expect(() => kafkaVersionProfile(version)).toThrow(PrerequisiteError);
       expect(() => kafkaVersionProfile(version)).toThrow(/is not a Kafka release version/);
     },
   );
