@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, type Admin, type SASLOptions } from 'kafkajs';
 import { registerCompressionCodecs } from './compression';
+import { ConfigError } from './config';
 import { kafkaLogCreator, kafkaLogLevel, type Logger, type LogLevel } from './logger';
 
 export interface KafkaClientOptions {
@@ -13,9 +14,13 @@ export interface KafkaClientOptions {
   connectionTimeoutMs?: number;
   /** How long to wait for a broker to answer a request. */
   requestTimeoutMs?: number;
-  ssl?: { ca?: string; rejectUnauthorized: boolean } | false;
+  /** `ca` is PEM text; `caFile`, where it was read from, is named in certificate errors. */
+  ssl?: { ca?: string; caFile?: string; rejectUnauthorized: boolean } | false;
   sasl?: SASLOptions;
 }
+
+/** What certificate errors say about a client's TLS settings (see retryUntilStopped). */
+const tlsSettings = new WeakMap<Kafka, { caFile?: string }>();
 
 export function createKafkaClient({
   brokers,
@@ -29,7 +34,7 @@ export function createKafkaClient({
 }: KafkaClientOptions): Kafka {
   // Records from other producers may use any codec; KafkaJS itself only reads gzip.
   registerCompressionCodecs();
-  return new Kafka({
+  const kafka = new Kafka({
     ssl:
       ssl === false
         ? false
@@ -44,6 +49,8 @@ export function createKafkaClient({
     // Client-level retries cover connecting and metadata; producers and consumers set their own.
     retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 10000 },
   });
+  if (ssl !== false) tlsSettings.set(kafka, { caFile: ssl.caFile });
+  return kafka;
 }
 
 export interface TopicSpec {
@@ -114,7 +121,9 @@ function isTopicExistsError(error: unknown): boolean {
 /**
  * Runs `attempt` until it succeeds or `isStopped()` says to give up, backing off from half a second
  * to ten. Used to connect at start-up, so a service starts (and says it is not ready) while Kafka
- * is still unreachable, instead of crashing.
+ * is still unreachable, instead of crashing. Wrong credentials (KafkaAuthenticationError) and a
+ * broker certificate the client rejects (KafkaTlsError) end it at once: waiting cannot fix them.
+ * `kafka`, the client `attempt` uses, lets a certificate error name its CA file.
  */
 export async function retryUntilStopped(
   what: string,
@@ -123,10 +132,12 @@ export async function retryUntilStopped(
     isStopped,
     logger,
     onFailure,
+    kafka,
   }: {
     isStopped: () => boolean;
     logger: Logger;
     onFailure?: () => Promise<void>;
+    kafka?: Kafka;
   },
 ): Promise<void> {
   for (let tries = 1; !isStopped(); tries++) {
@@ -140,6 +151,8 @@ export async function retryUntilStopped(
           `Kafka refused the credentials (KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD): ${(error as Error).message}`,
         );
       }
+      const tlsError = kafkaTlsError(error, kafka ? tlsSettings.get(kafka) : undefined);
+      if (tlsError) throw tlsError;
       const delayMs = Math.min(10_000, 500 * tries);
       logger.warn({ err: error, attempt: tries, delayMs }, `${what} failed; retrying`);
       await onFailure?.();
@@ -166,7 +179,13 @@ export function kafkaFromConfig(
   },
   logger: Logger,
 ): { kafka: Kafka; topic: TopicSpec } {
-  const ca = config.KAFKA_SSL_CA_FILE ? readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8') : undefined;
+  const caFile = config.KAFKA_SSL_CA_FILE || undefined;
+  let ca: string | undefined;
+  if (caFile && config.KAFKA_SSL === 'true') {
+    const read = readCaFile(caFile);
+    if ('problem' in read) throw new ConfigError([read.problem]);
+    ca = read.pem;
+  }
   const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username } = config;
   return {
     kafka: createKafkaClient({
@@ -176,7 +195,7 @@ export function kafkaFromConfig(
       logLevel: config.LOG_LEVEL,
       ssl:
         config.KAFKA_SSL === 'true'
-          ? { ca, rejectUnauthorized: config.KAFKA_SSL_REJECT_UNAUTHORIZED === 'true' }
+          ? { ca, caFile, rejectUnauthorized: config.KAFKA_SSL_REJECT_UNAUTHORIZED === 'true' }
           : false,
       sasl:
         mechanism === 'none'
@@ -206,4 +225,111 @@ function isAuthenticationError(error: unknown): boolean {
     e = (e.originalError ?? e.cause) as typeof e;
   }
   return false;
+}
+
+/**
+ * The CA file's PEM text, or the one problem that keeps it from being used: unreadable, or no PEM
+ * certificate in it (Node would otherwise ignore it and trust no broker).
+ */
+export function readCaFile(file: string): { pem: string } | { problem: string } {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : message;
+    return {
+      problem: `KAFKA_SSL_CA_FILE: cannot read ${file} (${why}); it must be a readable PEM file of the CA that signed the brokers' certificates`,
+    };
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    return {
+      problem: `KAFKA_SSL_CA_FILE: ${file} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line); it must be the CA that signed the brokers' certificates`,
+    };
+  }
+  return { pem };
+}
+
+export class KafkaTlsError extends Error {
+  override name = 'KafkaTlsError';
+  constructor(
+    message: string,
+    /** Node's TLS error code, e.g. CERT_HAS_EXPIRED. */
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Node's certificate verification codes that mean "not signed by a CA the client trusts". */
+const UNTRUSTED_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
+
+/**
+ * The KafkaTlsError for an error whose cause is the broker's certificate failing verification,
+ * else undefined. KafkaJS reports the socket's error as a KafkaJSConnectionError carrying Node's
+ * `code` and `Connection error: <Node's message>`, often wrapped in a
+ * KafkaJSNumberOfRetriesExceeded (`cause`) or another KafkaJS error (`originalError`).
+ */
+export function kafkaTlsError(
+  error: unknown,
+  settings: { caFile?: string } = {},
+): KafkaTlsError | undefined {
+  for (
+    let e = error as
+      | {
+          code?: unknown;
+          message?: string;
+          broker?: string;
+          cause?: unknown;
+          originalError?: unknown;
+        }
+      | undefined;
+    e;
+  ) {
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    const problem = code === undefined ? undefined : tlsProblem(code, settings);
+    if (code !== undefined && problem !== undefined) {
+      const reason = (e.message ?? '').replace(/^Connection error: /, '');
+      const where = e.broker ? `, broker ${e.broker}` : '';
+      return new KafkaTlsError(`${problem}: ${reason} (${code}${where})`, code);
+    }
+    const next = (e.originalError ?? e.cause) as typeof e;
+    if (next === e) break;
+    e = next;
+  }
+  return undefined;
+}
+
+function tlsProblem(code: string, { caFile }: { caFile?: string }): string | undefined {
+  if (UNTRUSTED_CODES.has(code)) {
+    return caFile
+      ? `Kafka's TLS certificate is not signed by the CA in KAFKA_SSL_CA_FILE (${caFile})`
+      : "Kafka's TLS certificate is not signed by a CA this system trusts (set KAFKA_SSL_CA_FILE to the PEM file of the CA that signed it)";
+  }
+  switch (code) {
+    case 'CERT_HAS_EXPIRED':
+      return "Kafka's TLS certificate has expired (the brokers in KAFKA_BROKERS need a renewed certificate)";
+    case 'CERT_NOT_YET_VALID':
+      return "Kafka's TLS certificate is not valid yet (check the clocks of this machine and of the brokers)";
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return "Kafka's TLS certificate does not name the host in KAFKA_BROKERS (use a host name or address the certificate lists)";
+    default:
+      return undefined;
+  }
 }

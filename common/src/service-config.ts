@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import { brokerList, integer, list, oneOf, text, TOPIC_NAME } from './config';
 import { LOG_LEVELS } from './logger';
 import { DEFAULT_AVRO_SCHEMAS_DIR } from './avro';
+import { readCaFile } from './kafka-client';
 
 export const MIB = 1024 * 1024;
 
@@ -54,14 +55,23 @@ export function sharedSettings({ port, clientId }: { port: number; clientId: str
   };
 }
 
-/** Refuses a security configuration that cannot work, with every problem named. */
+/**
+ * Refuses a security configuration that cannot work, with every problem named: SASL without its
+ * credentials, or TLS with a CA file that cannot be read or holds no certificate.
+ */
 export function checkKafkaSecurity(config: {
+  KAFKA_SSL?: string;
+  KAFKA_SSL_CA_FILE?: string;
   KAFKA_SASL_MECHANISM: string;
   KAFKA_SASL_USERNAME: string;
   KAFKA_SASL_PASSWORD: string;
 }): string[] {
-  if (config.KAFKA_SASL_MECHANISM === 'none') return [];
   const problems: string[] = [];
+  if (config.KAFKA_SSL === 'true' && config.KAFKA_SSL_CA_FILE) {
+    const read = readCaFile(config.KAFKA_SSL_CA_FILE);
+    if ('problem' in read) problems.push(read.problem);
+  }
+  if (config.KAFKA_SASL_MECHANISM === 'none') return problems;
   if (!config.KAFKA_SASL_USERNAME)
     problems.push('KAFKA_SASL_USERNAME: required with KAFKA_SASL_MECHANISM');
   if (!config.KAFKA_SASL_PASSWORD)

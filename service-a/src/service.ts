@@ -70,8 +70,8 @@ export async function startServiceA(
     set(publisher.stats().queued),
   );
   const connected = publisher.start();
-  // Only wrong credentials end the start-up loop: a running service that can never connect is
-  // worse than a clear exit.
+  // Only wrong credentials or a rejected broker certificate end the start-up loop: a running
+  // service that can never connect is worse than a clear exit.
   connected.catch((error: unknown) => {
     logger.fatal({ err: error }, (error as Error).message);
     onFatal(error);

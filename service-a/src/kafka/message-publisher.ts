@@ -176,7 +176,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
           'producer connected',
         );
       },
-      { isStopped: () => this.stopped, logger: this.options.logger },
+      { isStopped: () => this.stopped, logger: this.options.logger, kafka: this.options.kafka },
     );
     return this.connecting;
   }

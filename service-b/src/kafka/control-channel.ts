@@ -180,6 +180,7 @@ export class ControlChannel {
       {
         isStopped: () => this.stopped,
         logger: this.options.logger,
+        kafka: this.options.kafka,
         onFailure: async () => {
           await this.consumer.disconnect().catch(() => undefined);
           await this.producer.disconnect().catch(() => undefined);

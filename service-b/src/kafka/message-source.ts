@@ -264,6 +264,7 @@ export class KafkaMessageSource {
       {
         isStopped: () => this.stopped,
         logger,
+        kafka: this.options.kafka,
         onFailure: () => this.consumer.disconnect().catch(() => undefined),
       },
     );

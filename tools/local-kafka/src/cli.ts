@@ -1,5 +1,5 @@
-// `npm run kafka -- fetch` downloads the broker jars; `npm run kafka -- start [--port N]
-// [--data-dir DIR]` runs a broker in the foreground until Ctrl-C.
+// `npm run kafka -- fetch [--version V]` downloads the broker jars; `npm run kafka -- start
+// [--port N] [--data-dir DIR] [--version V]` runs a broker in the foreground until Ctrl-C.
 import { ensureKafkaInstalled, PrerequisiteError } from './install-kafka';
 import { option, runCli, stopOnSignal } from './cli-support';
 import { startLocalKafka } from './local-broker';
@@ -7,8 +7,9 @@ import { cacheDir } from './paths';
 
 async function main(args: string[]): Promise<void> {
   const [command = 'start'] = args;
+  const version = option(args, '--version');
   if (command === 'fetch') {
-    const installation = ensureKafkaInstalled({ log: console.log });
+    const installation = ensureKafkaInstalled({ version, log: console.log });
     console.log(`Kafka ${installation.version} jars are in ${installation.libDir}`);
     return;
   }
@@ -17,7 +18,11 @@ async function main(args: string[]): Promise<void> {
   }
   const port = Number(option(args, '--port') ?? 9092);
   const broker = await startLocalKafka({
-    dataDir: option(args, '--data-dir') ?? cacheDir('kafka', 'data'),
+    // Another version keeps its own data: a 4.x folder cannot be opened by 3.x.
+    dataDir:
+      option(args, '--data-dir') ??
+      (version === undefined ? cacheDir('kafka', 'data') : cacheDir('kafka', version, 'data')),
+    version,
     port,
     controllerPort: Number(option(args, '--controller-port') ?? port + 1),
     log: console.log,

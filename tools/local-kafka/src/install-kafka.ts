@@ -4,12 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { KAFKA_VERSION, LOG4J_VERSION } from './kafka-version';
+import { KAFKA_VERSION } from './kafka-version';
+import { kafkaVersionProfile, type KafkaVersionProfile } from './kafka-versions';
 import { cacheDir } from './paths';
+import { PrerequisiteError } from './prerequisite-error';
 
-export class PrerequisiteError extends Error {
-  override name = 'PrerequisiteError';
-}
+export { PrerequisiteError };
 
 export interface KafkaInstallation {
   version: string;
@@ -18,9 +18,9 @@ export interface KafkaInstallation {
   /** A `java -cp` value covering libDir. */
   classpath: string;
   javaCommand: string;
+  /** How this version is configured and started. */
+  profile: KafkaVersionProfile;
 }
-
-const MIN_JAVA = 17;
 
 export function javaMajorVersion(versionOutput: string): number | undefined {
   // `java -version` prints e.g. `openjdk version "17.0.15" 2025-04-15` or `java version "1.8.0_392"`.
@@ -31,17 +31,17 @@ export function javaMajorVersion(versionOutput: string): number | undefined {
   return Number.isInteger(major) ? major : undefined;
 }
 
-function checkJava(javaCommand: string): void {
+function checkJava(javaCommand: string, { version, minJava }: KafkaVersionProfile): void {
   const probe = spawnSync(javaCommand, ['-version'], { encoding: 'utf8' });
   if (probe.error) {
     throw new PrerequisiteError(
-      `Java ${MIN_JAVA} or newer is needed to run the local Kafka broker: install a JDK (for example \`apt-get install openjdk-17-jre-headless\`) or set JAVA_HOME, or point the services at an existing cluster with KAFKA_BROKERS.`,
+      `Java ${minJava} or newer is needed to run the local Kafka broker: install a JDK (for example \`apt-get install openjdk-17-jre-headless\`) or set JAVA_HOME, or point the services at an existing cluster with KAFKA_BROKERS.`,
     );
   }
   const major = javaMajorVersion(`${probe.stderr}${probe.stdout}`);
-  if (major === undefined || major < MIN_JAVA) {
+  if (major === undefined || major < minJava) {
     throw new PrerequisiteError(
-      `Kafka ${KAFKA_VERSION} needs Java ${MIN_JAVA} or newer, but \`${javaCommand} -version\` reports ${major ?? 'an unknown version'}: install a newer JDK or set JAVA_HOME to one.`,
+      `Kafka ${version} needs Java ${minJava} or newer, but \`${javaCommand} -version\` reports ${major ?? 'an unknown version'}: install a newer JDK or set JAVA_HOME to one.`,
     );
   }
 }
@@ -55,52 +55,73 @@ function hasJars(dir: string): boolean {
   return existsSync(dir) && readdirSync(dir).some((name) => name.startsWith('kafka_2.13-'));
 }
 
-/** Makes sure the broker jars are present (fetching them on first use) and Java can run them. */
+/**
+ * Makes sure the jars of Kafka `version` (KAFKA_VERSION when omitted) are in
+ * .cache/kafka/<version>/lib (fetching them on first use) and Java can run them.
+ */
 export function ensureKafkaInstalled({
+  version = KAFKA_VERSION,
   log = (line: string) => console.error(line),
-}: { log?: (line: string) => void } = {}): KafkaInstallation {
+}: { version?: string; log?: (line: string) => void } = {}): KafkaInstallation {
+  const profile = kafkaVersionProfile(version);
   const java = javaCommand();
-  checkJava(java);
-  const versionDir = cacheDir('kafka', KAFKA_VERSION);
+  checkJava(java, profile);
+  const versionDir = cacheDir('kafka', version);
   const libDir = path.join(versionDir, 'lib');
   if (!hasJars(libDir)) {
-    fetchJars(versionDir, libDir, log);
+    fetchJars(profile, versionDir, libDir, log);
   }
-  return { version: KAFKA_VERSION, libDir, classpath: path.join(libDir, '*'), javaCommand: java };
+  return { version, libDir, classpath: path.join(libDir, '*'), javaCommand: java, profile };
 }
 
-function fetchJars(versionDir: string, libDir: string, log: (line: string) => void): void {
+/** The `mvn` arguments that copy the runtime classpath of a Kafka version into `outputDir`. */
+export function mavenFetchArgs(
+  { version, slf4jBinding }: KafkaVersionProfile,
+  pom: string,
+  outputDir: string,
+): string[] {
+  return [
+    '--batch-mode',
+    '--quiet',
+    '-f',
+    pom,
+    `-Dkafka.version=${version}`,
+    `-Dslf4j.binding.groupId=${slf4jBinding.groupId}`,
+    `-Dslf4j.binding.artifactId=${slf4jBinding.artifactId}`,
+    `-Dslf4j.binding.version=${slf4jBinding.version}`,
+    'dependency:copy-dependencies',
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${outputDir}`,
+  ];
+}
+
+function fetchJars(
+  profile: KafkaVersionProfile,
+  versionDir: string,
+  libDir: string,
+  log: (line: string) => void,
+): void {
+  const { version } = profile;
   if (spawnSync('mvn', ['--version'], { encoding: 'utf8' }).error) {
     throw new PrerequisiteError(
-      `Apache Maven (\`mvn\`) is needed once to fetch Kafka ${KAFKA_VERSION} from Maven Central: install it (for example \`apt-get install maven\`), or point the services at an existing cluster with KAFKA_BROKERS.`,
+      `Apache Maven (\`mvn\`) is needed once to fetch Kafka ${version} from Maven Central: install it (for example \`apt-get install maven\`), or point the services at an existing cluster with KAFKA_BROKERS.`,
     );
   }
-  log(`Fetching Apache Kafka ${KAFKA_VERSION} from Maven Central into ${libDir} (once)...`);
+  log(`Fetching Apache Kafka ${version} from Maven Central into ${libDir} (once)...`);
   mkdirSync(versionDir, { recursive: true });
   // Download into a private folder and rename it into place, so an interrupted or concurrent fetch
   // never leaves a half-filled lib folder behind.
   const staging = path.join(versionDir, `lib.${process.pid}.tmp`);
   rmSync(staging, { recursive: true, force: true });
   const pom = path.join(__dirname, '..', 'maven', 'pom.xml');
-  const result = spawnSync(
-    'mvn',
-    [
-      '--batch-mode',
-      '--quiet',
-      '-f',
-      pom,
-      `-Dkafka.version=${KAFKA_VERSION}`,
-      `-Dlog4j.version=${LOG4J_VERSION}`,
-      'dependency:copy-dependencies',
-      '-DincludeScope=runtime',
-      `-DoutputDirectory=${staging}`,
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const result = spawnSync('mvn', mavenFetchArgs(profile, pom, staging), {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (result.status !== 0 || !hasJars(staging)) {
     rmSync(staging, { recursive: true, force: true });
     throw new Error(
-      `Maven could not fetch Kafka ${KAFKA_VERSION} (exit ${result.status}); is Maven Central reachable?\n${result.stdout}${result.stderr}`.trim(),
+      `Maven could not fetch Kafka ${version} (exit ${result.status}); is Maven Central reachable?\n${result.stdout}${result.stderr}`.trim(),
     );
   }
   if (hasJars(libDir)) {
@@ -109,5 +130,5 @@ function fetchJars(versionDir: string, libDir: string, log: (line: string) => vo
   }
   rmSync(libDir, { recursive: true, force: true });
   renameSync(staging, libDir);
-  log(`Kafka ${KAFKA_VERSION}: ${readdirSync(libDir).length} jars ready.`);
+  log(`Kafka ${version}: ${readdirSync(libDir).length} jars ready.`);
 }

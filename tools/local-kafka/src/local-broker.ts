@@ -10,10 +10,17 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { findFreePort, isPortFree } from './free-port';
 import { ensureKafkaInstalled, PrerequisiteError } from './install-kafka';
+import { KAFKA_VERSION } from './kafka-version';
+import { kafkaVersionProfile } from './kafka-versions';
 
 export interface LocalKafkaOptions {
   /** Folder for the broker's data, config and logs; reused as-is when it already holds a broker. */
   dataDir: string;
+  /**
+   * The Kafka release to run (fetched into .cache/kafka/<version> on first use); KAFKA_VERSION when
+   * omitted. KAFKA_PREVIOUS_VERSION is the tested older one.
+   */
+  version?: string;
   /** Client (PLAINTEXT) port; a free port when omitted. */
   port?: number;
   /** Controller port (never for clients); a free port when omitted. */
@@ -40,6 +47,8 @@ export interface LocalKafkaOptions {
 }
 
 export interface LocalKafka {
+  /** The Kafka release running. */
+  version: string;
   /** The bootstrap address for clients, e.g. `127.0.0.1:9092`. */
   brokers: string;
   port: number;
@@ -70,6 +79,7 @@ export function serverProperties({
   logDir,
   nodeId = 1,
   quorumVoters = `${nodeId}@127.0.0.1:${controllerPort}`,
+  version = KAFKA_VERSION,
   overrides = {},
 }: {
   port: number;
@@ -79,9 +89,12 @@ export function serverProperties({
   nodeId?: number;
   /** `controller.quorum.voters`; this node alone when omitted. */
   quorumVoters?: string;
+  /** The Kafka release the file is for (defaults it does not know are left out); KAFKA_VERSION when omitted. */
+  version?: string;
   overrides?: Record<string, string | number | boolean>;
 }): string {
-  const properties: Record<string, string | number | boolean> = {
+  const unknown = new Set(kafkaVersionProfile(version).unknownProperties);
+  const defaults: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': nodeId,
     'controller.quorum.voters': quorumVoters,
@@ -103,6 +116,9 @@ export function serverProperties({
     'share.coordinator.state.topic.min.isr': 1,
     // A new consumer group starts at once instead of waiting 3 s for more members.
     'group.initial.rebalance.delay.ms': 0,
+  };
+  const properties = {
+    ...Object.fromEntries(Object.entries(defaults).filter(([key]) => !unknown.has(key))),
     ...overrides,
   };
   return Object.entries(properties)
@@ -111,19 +127,6 @@ export function serverProperties({
     .concat('\n');
 }
 
-const LOG4J2_CONFIG = `# Written by the local Kafka tool: the broker logs to server.log in its data folder.
-status = warn
-appender.file.type = File
-appender.file.name = FILE
-appender.file.fileName = \${sys:kafka.logs.dir}/server.log
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = FILE
-logger.state.name = state.change.logger
-logger.state.level = WARN
-`;
-
 interface SavedPorts {
   port: number;
   controllerPort: number;
@@ -131,7 +134,8 @@ interface SavedPorts {
 
 export async function startLocalKafka(options: LocalKafkaOptions): Promise<LocalKafka> {
   const { heapMb = 512, readyTimeoutMs = 90_000, log = () => undefined } = options;
-  const installation = ensureKafkaInstalled({ log });
+  const installation = ensureKafkaInstalled({ version: options.version, log });
+  const { version, profile } = installation;
   const dataDir = path.resolve(options.dataDir);
   const configDir = path.join(dataDir, 'config');
   const logsDir = path.join(dataDir, 'logs');
@@ -167,18 +171,19 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
       logDir,
       nodeId: options.nodeId,
       quorumVoters: options.quorumVoters,
+      version,
       overrides: options.serverProperties,
     }),
   );
-  const log4jFile = path.join(configDir, 'log4j2.properties');
-  writeFileSync(log4jFile, LOG4J2_CONFIG);
+  const loggingFile = path.join(configDir, profile.logging.fileName);
+  writeFileSync(loggingFile, profile.logging.text);
   const logFile = path.join(logsDir, 'server.log');
   const jvmOutFile = path.join(logsDir, 'jvm.out');
 
   if (!existsSync(path.join(logDir, 'meta.properties'))) {
     // Not spawnSync: the nodes of a cluster format their folders at the same time.
     const format = await runJava(installation.javaCommand, [
-      `-Dlog4j2.configurationFile=${log4jFile}`,
+      profile.logging.jvmOption(loggingFile),
       `-Dkafka.logs.dir=${logsDir}`,
       '-cp',
       installation.classpath,
@@ -204,7 +209,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
       '-XX:+UseG1GC',
       '-XX:TieredStopAtLevel=1',
       '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${log4jFile}`,
+      profile.logging.jvmOption(loggingFile),
       `-Dkafka.logs.dir=${logsDir}`,
       '-cp',
       installation.classpath,
@@ -223,6 +228,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   const brokers = `127.0.0.1:${port}`;
 
   const broker: LocalKafka = {
+    version,
     brokers,
     port,
     controllerPort,
@@ -252,7 +258,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
       `${(error as Error).message}\n--- last lines of ${jvmOutFile} and ${logFile} ---\n${lastLinesOf(jvmOutFile)}${lastLinesOf(logFile)}`,
     );
   }
-  log(`Kafka ${installation.version} is up on ${brokers} (data in ${dataDir}).`);
+  log(`Kafka ${version} is up on ${brokers} (data in ${dataDir}).`);
   return broker;
 }
 

@@ -20,6 +20,8 @@ export interface LocalKafkaClusterOptions {
   nodes?: number;
   /** Parent folder: node N keeps its data, config and logs in `node-N` below it. */
   dataDir: string;
+  /** The Kafka release every node runs; KAFKA_VERSION when omitted. */
+  version?: string;
   /** Heap of each node's JVM. */
   heapMb?: number;
   /** How long the whole cluster, or a restarted node, may take to be ready; 120 s when omitted. */
@@ -148,7 +150,7 @@ export async function startLocalKafkaCluster(
     throw new Error(`a cluster needs a whole number of nodes, at least 1; got ${nodeCount}`);
   }
   // Once, before the nodes start together: a missing prerequisite is reported a single time.
-  const installation = ensureKafkaInstalled({ log });
+  const installation = ensureKafkaInstalled({ version: options.version, log });
   const dataDir = path.resolve(options.dataDir);
   const { clusterId, nodes: specs } = await clusterLayout(dataDir, nodeCount);
   const voters = quorumVotersOf(specs);
@@ -158,6 +160,7 @@ export async function startLocalKafkaCluster(
   const launch = (spec: NodeSpec): Promise<LocalKafka> =>
     startLocalKafka({
       dataDir: path.join(dataDir, `node-${spec.nodeId}`),
+      version: installation.version,
       port: spec.port,
       controllerPort: spec.controllerPort,
       nodeId: spec.nodeId,

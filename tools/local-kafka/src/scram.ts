@@ -42,11 +42,16 @@ export async function scramListener(
       'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': loginModule,
       'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': loginModule,
     },
-    formatArgs: users.flatMap(({ username, password }) =>
-      ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => [
-        '--add-scram',
-        `${mechanism}=[name=${username},password=${password}]`,
-      ]),
-    ),
+    formatArgs: scramFormatArgs(users),
   };
+}
+
+/** `kafka-storage format` arguments that create `users` with SCRAM-SHA-256 and -512. */
+export function scramFormatArgs(users: readonly ScramUser[]): string[] {
+  return users.flatMap(({ username, password }) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => [
+      '--add-scram',
+      `${mechanism}=[name=${username},password=${password}]`,
+    ]),
+  );
 }
