@@ -1,6 +1,7 @@
 // The older Kafka line (KAFKA_PREVIOUS_VERSION, 3.9.x) from the local-kafka tool: a KRaft broker of
-// its own on free ports, a plain KafkaJS round trip through it, and the two services passing a
-// message through it.
+// its own on free ports, a plain KafkaJS round trip through it, the two services passing a message
+// through it, and the interop suites (records from the Java client and kcat with every codec, a
+// Java consumer sharing service-b's group) run against it as they run against the suite's broker.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,15 +12,26 @@ import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
 import { uniqueName } from '../support/kafka';
 import { startA, startB } from '../support/services';
+import { foreignProducerSuite } from '../support/suites/foreign-producers';
+import { mixedConsumerGroupSuite } from '../support/suites/mixed-consumer-group';
 
 describe(`Kafka ${KAFKA_PREVIOUS_VERSION}`, () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kafka-previous-'));
   let broker: LocalKafka | undefined;
   const started: (ServiceA | ServiceB)[] = [];
+  const suiteBroker = {
+    brokers: process.env.KAFKA_TEST_BROKERS,
+    dataDir: process.env.KAFKA_TEST_DATA_DIR,
+  };
   beforeAll(async () => {
     broker = await startLocalKafka({ dataDir, version: KAFKA_PREVIOUS_VERSION, heapMb: 384 });
+    // The shared suites below find their broker here.
+    process.env.KAFKA_TEST_BROKERS = broker.brokers;
+    process.env.KAFKA_TEST_DATA_DIR = dataDir;
   });
   afterAll(async () => {
+    process.env.KAFKA_TEST_BROKERS = suiteBroker.brokers;
+    process.env.KAFKA_TEST_DATA_DIR = suiteBroker.dataDir;
     await Promise.all(started.map((service) => service.stop()));
     await broker?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -83,4 +95,7 @@ describe(`Kafka ${KAFKA_PREVIOUS_VERSION}`, () => {
     const got = await request(b.url).get('/api/messages?waitMs=10000').expect(200);
     expect(got.body.value).toBe('via 3.9');
   });
+
+  foreignProducerSuite(`on Kafka ${KAFKA_PREVIOUS_VERSION}`);
+  mixedConsumerGroupSuite(`on Kafka ${KAFKA_PREVIOUS_VERSION}`);
 });
