@@ -389,6 +389,17 @@ export function openApiDocument({
             },
             ...offsetsSchema,
             lag: { type: 'string', description: 'Records not yet committed.' },
+            blocked: {
+              type: 'object',
+              description:
+                'Present when the instance answering holds this partition at a record batch it cannot decode: move it past `batchLastOffset` with POST /api/consumer/position.',
+              properties: {
+                offset: { type: 'string' },
+                batchLastOffset: { type: 'string' },
+                codec: { type: 'string' },
+                reason: { type: 'string' },
+              },
+            },
           },
         ),
         MoveOutcome: {
