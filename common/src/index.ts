@@ -3,6 +3,7 @@ export * from './config';
 export * from './service-config';
 export * from './logger';
 export * from './kafka-client';
+export * from './kafka-reachability';
 export * from './compression';
 export * from './problem';
 export * from './negotiation';

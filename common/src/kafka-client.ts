@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Kafka, type Admin, type SASLOptions } from 'kafkajs';
 import { registerCompressionCodecs } from './compression';
 import { ConfigError } from './config';
+import { KafkaReachability } from './kafka-reachability';
 import { kafkaLogCreator, kafkaLogLevel, type Logger, type LogLevel } from './logger';
 
 export interface KafkaClientOptions {
@@ -178,7 +179,7 @@ export function kafkaFromConfig(
     KAFKA_SASL_PASSWORD: string;
   },
   logger: Logger,
-): { kafka: Kafka; topic: TopicSpec } {
+): { kafka: Kafka; topic: TopicSpec; reachability: KafkaReachability } {
   const caFile = config.KAFKA_SSL_CA_FILE || undefined;
   let ca: string | undefined;
   if (caFile && config.KAFKA_SSL === 'true') {
@@ -187,20 +188,30 @@ export function kafkaFromConfig(
     ca = read.pem;
   }
   const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username } = config;
+  const ssl =
+    config.KAFKA_SSL === 'true'
+      ? { ca, caFile, rejectUnauthorized: config.KAFKA_SSL_REJECT_UNAUTHORIZED === 'true' }
+      : false;
+  const kafka = createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    logger,
+    logLevel: config.LOG_LEVEL,
+    ssl,
+    sasl:
+      mechanism === 'none'
+        ? undefined
+        : ({ mechanism, username, password: config.KAFKA_SASL_PASSWORD } as SASLOptions),
+  });
   return {
-    kafka: createKafkaClient({
+    kafka,
+    // Not started: the service starts it, and lets it learn the cluster's other brokers.
+    reachability: new KafkaReachability({
       brokers: config.KAFKA_BROKERS,
+      ssl,
       clientId: config.KAFKA_CLIENT_ID,
       logger,
-      logLevel: config.LOG_LEVEL,
-      ssl:
-        config.KAFKA_SSL === 'true'
-          ? { ca, caFile, rejectUnauthorized: config.KAFKA_SSL_REJECT_UNAUTHORIZED === 'true' }
-          : false,
-      sasl:
-        mechanism === 'none'
-          ? undefined
-          : ({ mechanism, username, password: config.KAFKA_SASL_PASSWORD } as SASLOptions),
+      discover: () => discoverBrokers(kafka),
     }),
     topic: {
       topic: config.KAFKA_TOPIC,
@@ -208,6 +219,18 @@ export function kafkaFromConfig(
       replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
     },
   };
+}
+
+/** The brokers the cluster's metadata names, as host:port (through a short-lived admin client). */
+async function discoverBrokers(kafka: Kafka): Promise<string[]> {
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  await admin.connect();
+  try {
+    const { brokers } = await admin.describeCluster();
+    return brokers.map(({ host, port }) => `${host}:${port}`);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export class KafkaAuthenticationError extends Error {

@@ -65,7 +65,7 @@ export function createApp({
       readiness: () => ({
         ready: publisher.isReady(),
         details: {
-          kafka: publisher.isReady() ? 'connected' : 'not connected',
+          kafka: publisher.kafkaStatus?.() ?? (publisher.isReady() ? 'connected' : 'not connected'),
           topic: publisher.topic,
           ...publisher.stats?.(),
         },

@@ -40,12 +40,17 @@ export async function startServiceA(
       `TOPIC_MESSAGE_TYPE: there is no message type ${topicType} in ${config.MESSAGE_TYPES_DIR} (known: ${formats.types.names.join(', ') || 'none'})`,
     ]);
   }
-  const { kafka, topic } = kafkaFromConfig(config, logger);
+  const { kafka, topic, reachability } = kafkaFromConfig(config, logger);
+  reachability.start();
   const metrics = createMetrics('service-a');
+  metrics.gauge('kafka_reachable', '1 while some Kafka broker answers, 0 while none does.', (set) =>
+    set(reachability.isReachable() ? 1 : 0),
+  );
   const publisher = new KafkaMessagePublisher({
     kafka,
     topic,
     produceTimeoutMs: config.PRODUCE_TIMEOUT_MS,
+    reachability,
     tuning: {
       lingerMs: config.PRODUCE_LINGER_MS,
       maxBatchRecords: config.PRODUCE_BATCH_MAX_RECORDS,
@@ -121,6 +126,7 @@ export async function startServiceA(
       await worker?.stop();
       await http.close();
       await publisher.stop();
+      reachability.stop();
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   createMetrics,
   createServiceApp,
   type HttpOptions,
+  type KafkaReachabilityView,
   type Logger,
   type Metrics,
   type Readiness,
@@ -35,6 +36,8 @@ export interface AppDeps {
   /** Topic metadata, lag and replay; without it those endpoints are absent (404). */
   group?: GroupOperations;
   onReplay?: (outcome: 'moved' | 'incomplete' | 'refused' | 'unavailable') => void;
+  /** Whether any broker answers; a GET that finds nothing then says 503 instead of 204. */
+  kafka?: KafkaReachabilityView;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -56,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
         if (req.method === 'GET') req.resume();
         next();
       });
-      routes.use(messagesRouter({ buffer, acks, limits, avro }));
+      routes.use(messagesRouter({ buffer, acks, limits, avro, kafka: deps.kafka }));
       routes.use(ackRouter({ acks }));
       if (deps.group) {
         routes.use(groupRouter({ group: deps.group, topic, groupId, onReplay: deps.onReplay }));

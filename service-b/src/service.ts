@@ -38,7 +38,8 @@ export async function startServiceB(
 ): Promise<ServiceB> {
   // Read before any Kafka client starts: a broken schema file stops the start-up cleanly.
   const avro = AvroSchemaRegistry.fromDirectory(config.AVRO_SCHEMAS_DIR);
-  const { kafka, topic } = kafkaFromConfig(config, logger);
+  const { kafka, topic, reachability } = kafkaFromConfig(config, logger);
+  reachability.start();
   // The buffer and the source refer to each other through these two callbacks, which run only
   // once the consumer is fetching.
   const buffer = new DeliveryBuffer({
@@ -136,6 +137,9 @@ export async function startServiceB(
     'Completed consumer group rebalances (every join, the first included).',
     () => source.counters().rebalances,
   );
+  metrics.gauge('kafka_reachable', '1 while some Kafka broker answers, 0 while none does.', (set) =>
+    set(reachability.isReachable() ? 1 : 0),
+  );
   metrics.gauge(
     'buffer_messages',
     'Messages held in memory, by state.',
@@ -190,13 +194,18 @@ export async function startServiceB(
     metrics,
     group,
     onReplay: (outcome) => replays.inc({ outcome }),
+    kafka: reachability,
     readiness: () => {
       const status = source.status();
       return {
-        ready: source.isReady(),
+        ready: source.isReady() && reachability.isReachable(),
         degraded: status.blocked.length > 0,
         details: {
-          kafka: status.connected ? 'connected' : 'not connected',
+          kafka: !status.connected
+            ? 'not connected'
+            : reachability.isReachable()
+              ? 'connected'
+              : 'unreachable',
           group: status.rebalancing ? 'rebalancing' : status.joined ? 'joined' : 'not joined',
           assignedPartitions: status.assigned,
           paused: status.paused,
@@ -229,6 +238,7 @@ export async function startServiceB(
         await source.stop();
       } finally {
         await Promise.all([control.stop(), admin.close()]);
+        reachability.stop();
       }
     },
   };

@@ -16,6 +16,7 @@ import {
   problems,
   retryUntilStopped,
   type Compression,
+  type KafkaReachability,
   type Logger,
   type TopicSpec,
 } from '@kafka-http/common';
@@ -69,6 +70,8 @@ export interface MessagePublisher {
    */
   enqueueMany(messages: OutgoingMessage[]): QueueResult[];
   isReady(): boolean;
+  /** connected, unreachable (no broker answers) or not connected (yet). */
+  kafkaStatus?(): 'connected' | 'unreachable' | 'not connected';
   /** Counters shown in the readiness details. */
   stats?(): Record<string, number>;
 }
@@ -96,6 +99,11 @@ export interface KafkaMessagePublisherOptions {
   produceTimeoutMs: number;
   tuning: ProduceTuning;
   logger: Logger;
+  /**
+   * Whether any broker answers. While none does, requests are refused at once and records still
+   * queued are withdrawn, instead of each waiting out the produce timeout.
+   */
+  reachability?: Pick<KafkaReachability, 'isReachable' | 'suspect' | 'on' | 'off'>;
 }
 
 interface QueuedRecord {
@@ -128,6 +136,13 @@ export class KafkaMessagePublisher implements MessagePublisher {
   private readonly inFlight = new Set<Promise<unknown>>();
   private sends = 0;
   private recordsSent = 0;
+  /** Aborted when Kafka becomes unreachable, then replaced. */
+  private lostKafka = new AbortController();
+  private readonly onReachability = (reachable: boolean) => {
+    if (reachable) return;
+    this.lostKafka.abort(new KafkaUnreachableError());
+    this.lostKafka = new AbortController();
+  };
 
   constructor(private readonly options: KafkaMessagePublisherOptions) {
     this.topic = options.topic.topic;
@@ -149,6 +164,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
     this.producer.on(this.producer.events.DISCONNECT, () => {
       this.connected = false;
     });
+    options.reachability?.on('change', this.onReachability);
     this.batcher = new ProduceBatcher<QueuedRecord>({
       ...options.tuning,
       send: (records) => this.send(records),
@@ -182,7 +198,21 @@ export class KafkaMessagePublisher implements MessagePublisher {
   }
 
   isReady(): boolean {
+    return this.isConnected() && this.isReachable();
+  }
+
+  /** The producer is connected and knows the topic (whether or not a broker answers now). */
+  isConnected(): boolean {
     return this.connected && !this.stopped && this.partitions.length > 0;
+  }
+
+  isReachable(): boolean {
+    return this.options.reachability?.isReachable() ?? true;
+  }
+
+  kafkaStatus(): 'connected' | 'unreachable' | 'not connected' {
+    if (!this.isConnected()) return 'not connected';
+    return this.isReachable() ? 'connected' : 'unreachable';
   }
 
   /** The topic's partition count, once known. */
@@ -198,9 +228,9 @@ export class KafkaMessagePublisher implements MessagePublisher {
   }
 
   async publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]> {
-    if (!this.isReady()) return refuseAll(messages, notConnectedProblem());
+    if (!this.isReady()) return refuseAll(messages, this.notReadyProblem());
     const timestamp = Date.now();
-    const deadline = AbortSignal.timeout(this.options.produceTimeoutMs);
+    const deadline = this.deadline();
     const timedOut = new Promise<'timeout'>((resolve) => {
       deadline.addEventListener('abort', () => resolve('timeout'), { once: true });
     });
@@ -211,7 +241,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
   }
 
   enqueueMany(messages: OutgoingMessage[]): QueueResult[] {
-    if (!this.isReady()) return refuseAll(messages, notConnectedProblem());
+    if (!this.isReady()) return refuseAll(messages, this.notReadyProblem());
     const timestamp = Date.now();
     const prepared = messages.map((message) => this.toRecord(message, timestamp));
     const recordCount = prepared.filter((p) => !(p instanceof HttpProblem)).length;
@@ -221,7 +251,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
     }
     // No one waits for the answer, so the deadline only withdraws records still queued (certainly
     // not written); a record already sent is followed to Kafka's real answer.
-    const deadline = AbortSignal.timeout(this.options.produceTimeoutMs);
+    const deadline = this.deadline();
     const outcomes = this.queue(prepared, timestamp, deadline);
     void this.track(Promise.all(outcomes));
     return prepared.map((p, i): QueueResult => {
@@ -249,6 +279,23 @@ export class KafkaMessagePublisher implements MessagePublisher {
         ? Promise.resolve({ ok: false, problem: p })
         : this.outcomeOf(submitted[next++] as Promise<SendOutcome>, timestamp, deadline, timedOut),
     );
+  }
+
+  /** Aborts at the produce timeout, or as soon as no broker answers. */
+  private deadline(): AbortSignal {
+    return AbortSignal.any([
+      AbortSignal.timeout(this.options.produceTimeoutMs),
+      this.lostKafka.signal,
+    ]);
+  }
+
+  private notReadyProblem(): HttpProblem {
+    return this.isConnected() && !this.isReachable()
+      ? problems.serviceUnavailable(
+          'Kafka is unreachable: no broker answers. Nothing was written; try again shortly.',
+          RETRY_AFTER_SECONDS,
+        )
+      : notConnectedProblem();
   }
 
   /** Keeps `work` among the sends stop() waits for, until it settles. */
@@ -305,7 +352,9 @@ export class KafkaMessagePublisher implements MessagePublisher {
       const reason: FailureReason =
         problem.status === 413
           ? 'too-large'
-          : deadline.aborted && error === deadline.reason
+          : deadline.aborted &&
+              error === deadline.reason &&
+              !(error instanceof KafkaUnreachableError)
             ? 'timeout'
             : 'unavailable';
       this.options.metrics?.errors.inc({ reason });
@@ -345,8 +394,10 @@ export class KafkaMessagePublisher implements MessagePublisher {
         return { partition, offset: offset.toString() };
       });
     } catch (error) {
-      // Leadership or partition count may have changed: look again before the next send.
+      // Leadership or partition count may have changed: look again before the next send. The
+      // brokers may be gone: the reachability check looks at once rather than at its next round.
       void this.refreshPartitions().catch(() => undefined);
+      this.options.reachability?.suspect();
       throw error;
     }
   }
@@ -378,6 +429,12 @@ export class KafkaMessagePublisher implements MessagePublisher {
 
   private toProblem(error: unknown, deadline: AbortSignal): HttpProblem {
     if (error instanceof HttpProblem) return error;
+    if (error instanceof KafkaUnreachableError) {
+      return problems.serviceUnavailable(
+        'Kafka became unreachable before the message was sent; it was not written.',
+        RETRY_AFTER_SECONDS,
+      );
+    }
     if (deadline.aborted && error === deadline.reason) return this.timeoutProblem(false);
     if (error instanceof QueueFullError) return queueFullProblem();
     if (isTooLarge(error)) {
@@ -398,6 +455,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
   /** Lets sends still under way finish (up to `deadlineMs`), then disconnects. */
   async stop(deadlineMs = 10_000): Promise<void> {
     this.stopped = true;
+    this.options.reachability?.off('change', this.onReachability);
     await this.connecting;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -415,6 +473,11 @@ export class KafkaMessagePublisher implements MessagePublisher {
     await this.admin.disconnect();
     this.connected = false;
   }
+}
+
+/** Withdraws records not yet sent when no broker answers. */
+class KafkaUnreachableError extends Error {
+  override name = 'KafkaUnreachableError';
 }
 
 function refuseAll(messages: OutgoingMessage[], problem: HttpProblem) {

@@ -10,6 +10,7 @@ import {
   validateQuery,
   validTraceparent,
   type AvroSchemaRegistry,
+  type KafkaReachabilityView,
   type QueryProperty,
   type QuerySchema,
 } from '@kafka-http/common';
@@ -75,6 +76,8 @@ export function batchQuerySchema(limits: ConsumeLimits): QuerySchema {
   };
 }
 
+const UNREACHABLE_RETRY_AFTER_SECONDS = 5;
+
 interface ConsumeQuery {
   waitMs: number;
   ack: AckMode;
@@ -87,7 +90,7 @@ async function takeForRequest(
   req: Request,
   res: Response,
   take: (signal: AbortSignal) => Promise<Lease[]>,
-  buffer: DeliveryBuffer,
+  { buffer, kafka }: { buffer: DeliveryBuffer; kafka?: KafkaReachabilityView },
 ): Promise<Lease[] | undefined> {
   const clientGone = new AbortController();
   res.once('close', () => clientGone.abort());
@@ -95,6 +98,13 @@ async function takeForRequest(
   if (leases.length === 0) {
     if (buffer.isClosed) {
       throw problems.serviceUnavailable('The service is shutting down; try another instance.', 1);
+    }
+    // Nothing buffered means "no message" only while Kafka answers; otherwise, "cannot tell".
+    if (kafka && !kafka.isReachable()) {
+      throw problems.serviceUnavailable(
+        'Kafka is unreachable: no broker answers, and no message is buffered here. Try again shortly.',
+        UNREACHABLE_RETRY_AFTER_SECONDS,
+      );
     }
     return undefined;
   }
@@ -110,11 +120,13 @@ export function messagesRouter({
   acks,
   limits,
   avro,
+  kafka,
 }: {
   buffer: DeliveryBuffer;
   acks: AckRegistry;
   limits: ConsumeLimits;
   avro?: AvroSchemaRegistry;
+  kafka?: KafkaReachabilityView;
 }): Router {
   const router = Router();
   const render = { maxValueBytes: limits.maxValueBytes, avro };
@@ -146,7 +158,7 @@ export function messagesRouter({
           const lease = await buffer.take(query.waitMs, signal);
           return lease ? [lease] : [];
         },
-        buffer,
+        { buffer, kafka },
       );
       const [lease] = leases ?? [];
       if (!lease) {
@@ -193,7 +205,7 @@ export function messagesRouter({
         req,
         res,
         (signal) => buffer.takeBatch(query.max, query.waitMs, signal),
-        buffer,
+        { buffer, kafka },
       );
       if (!leases) {
         if (!res.headersSent) sendBody(res, 'application/json; charset=utf-8', '{"messages":[]}');
