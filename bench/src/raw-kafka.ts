@@ -1,6 +1,6 @@
 // The baselines: plain KafkaJS in this process, with the same producer settings as service-a
 // (idempotent, acks=all), and a plain consumer group reading the same backlog.
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 
 export function benchKafka(brokers: string): Kafka {
   return new Kafka({ brokers: [brokers], clientId: 'bench', logLevel: logLevel.NOTHING });
@@ -13,7 +13,10 @@ export async function fill(
   total: number,
   value: string,
 ): Promise<void> {
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const chunk = Array.from({ length: 5000 }, () => ({ value }));
   const inFlight: Promise<unknown>[] = [];
@@ -41,7 +44,11 @@ export async function rawSendBatch(
     durationSec,
   }: { batchSize: number; concurrency: number; durationSec: number },
 ): Promise<{ messagesPerSec: number }> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const messages = Array.from({ length: batchSize }, () => ({ value: 'Hello, Kafka!' }));
   let sent = 0;

@@ -1,6 +1,6 @@
-// One pino logger per process, and the bridge that routes KafkaJS's own log lines into it.
+// One pino logger per process; KafkaJS's own lines reach it through kafka-log.ts.
 import pino, { type Logger } from 'pino';
-import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
+import { logLevel as KafkaLogLevel } from 'kafkajs';
 
 export type { Logger } from 'pino';
 
@@ -33,23 +33,4 @@ export function kafkaLogLevel(level: LogLevel): KafkaLogLevel {
   }
 }
 
-export function kafkaLogCreator(logger: Logger): logCreator {
-  const kafkaLogger = logger.child({ component: 'kafkajs' });
-  return () =>
-    ({ level, log }) => {
-      const { message, timestamp: _timestamp, logger: _name, ...extra } = log;
-      switch (level) {
-        case KafkaLogLevel.ERROR:
-          kafkaLogger.error(extra, message);
-          break;
-        case KafkaLogLevel.WARN:
-          kafkaLogger.warn(extra, message);
-          break;
-        case KafkaLogLevel.INFO:
-          kafkaLogger.info(extra, message);
-          break;
-        default:
-          kafkaLogger.debug(extra, message);
-      }
-    };
-}
+export { kafkaLogCreator } from './kafka-log';

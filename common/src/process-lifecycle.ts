@@ -1,7 +1,13 @@
-// Runs a service until SIGTERM or SIGINT, then stops it once, in order; a second signal, or a stop
+// Runs a service until SIGTERM, SIGINT or SIGHUP, then stops it once, in order; a second signal, or a stop
 // that takes too long, ends the process with a non-zero code so a supervisor can restart it.
 import { ConfigError } from './config';
 import { createLogger, type Logger, type LogLevel } from './logger';
+
+/**
+ * The exit code of a service that could not listen because its port is taken: a supervisor should
+ * not start it again (it would fail the same way), unlike after a crash.
+ */
+export const EXIT_PORT_IN_USE = 3;
 
 export interface Stoppable {
   stop(reason: string): Promise<void>;
@@ -38,6 +44,8 @@ export function runUntilSignalled(
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A closed terminal: stop as cleanly as for Ctrl-C instead of dying mid-request.
+  process.on('SIGHUP', () => stop('SIGHUP'));
   process.on('unhandledRejection', (error) => {
     logger.fatal({ err: error }, 'unhandled promise rejection');
     process.exit(1);
@@ -72,6 +80,14 @@ export function runService<C extends { LOG_LEVEL: LogLevel }>({
   start(config, logger).then(
     (service) => runUntilSignalled(service, logger),
     (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        const { port } = error as { port?: number };
+        logger.fatal(
+          { port },
+          `port ${port ?? '?'} is already in use (set PORT to choose another); not started`,
+        );
+        process.exit(EXIT_PORT_IN_USE);
+      }
       logger.fatal({ err: error }, 'failed to start');
       process.exit(1);
     },

@@ -14,6 +14,8 @@ export interface HttpOptions {
   apiKeys: readonly string[];
   corsOrigins: readonly string[];
   maxQueryBytes: number;
+  /** Sent as `Service-Instance-Id` on every response when not empty. */
+  instanceId?: string;
 }
 
 export const DEFAULT_HTTP_OPTIONS: HttpOptions = {
@@ -41,6 +43,13 @@ export function createServiceApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (http.instanceId) {
+    const id = http.instanceId;
+    app.use((_req, res, next) => {
+      res.setHeader('Service-Instance-Id', id);
+      next();
+    });
+  }
   app.use(requestContext(logger));
   app.use(httpMetrics(metrics));
   app.use(securityHeaders());

@@ -52,6 +52,14 @@ export function sharedSettings({ port, clientId }: { port: number; clientId: str
     MAX_HEADER_BYTES: integer(16_384, { min: 1024, max: 1_048_576 }),
     /** Longest accepted query string, in bytes (414 beyond). */
     MAX_QUERY_BYTES: integer(4096, { min: 64, max: 65_536 }),
+    /**
+     * Sent back as the `Service-Instance-Id` header of every response when set, so a supervisor or
+     * load balancer can tell which process answered (`npm start` uses it to probe its own children).
+     */
+    SERVICE_INSTANCE_ID: text('', {
+      pattern: /^[\w.-]{0,128}$/,
+      hint: 'letters, digits, ".", "_" or "-", at most 128',
+    }),
   };
 }
 
@@ -84,11 +92,13 @@ export function httpOptionsFrom(config: {
   API_KEYS: string[];
   CORS_ORIGINS: string[];
   MAX_QUERY_BYTES: number;
+  SERVICE_INSTANCE_ID?: string;
 }) {
   return {
     apiKeys: config.API_KEYS,
     corsOrigins: config.CORS_ORIGINS,
     maxQueryBytes: config.MAX_QUERY_BYTES,
+    instanceId: config.SERVICE_INSTANCE_ID ?? '',
   };
 }
 

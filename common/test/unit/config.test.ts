@@ -166,6 +166,7 @@ describe('sharedSettings', () => {
       CORS_ORIGINS: [],
       MAX_HEADER_BYTES: 16_384,
       MAX_QUERY_BYTES: 4096,
+      SERVICE_INSTANCE_ID: '',
     });
   });
 

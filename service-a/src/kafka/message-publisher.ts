@@ -154,9 +154,10 @@ export class KafkaMessagePublisher implements MessagePublisher {
       allowAutoTopicCreation: false,
       // Partitions are chosen before the send (to know each record's offset), the same way.
       createPartitioner: Partitioners.DefaultPartitioner,
-      // Bounded retries (KafkaJS warns about this for idempotent producers): during an outage a
-      // send gives up within seconds instead of holding its messages in memory indefinitely. The
-      // callers have had their 503 by then; nothing acknowledged is affected.
+      // Bounded retries: during an outage a send gives up within seconds instead of holding its
+      // messages in memory indefinitely. The callers have had their 503 by then; nothing
+      // acknowledged is affected. (KafkaJS warns that this "may invalidate EoS guarantees"; the
+      // line logged on connect says what it means here instead.)
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     // Not the CONNECT event: KafkaJS emits it before the idempotent producer has its producer id,
@@ -189,7 +190,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
         this.connected = true;
         logger.info(
           { topic: this.topic, partitions: this.partitions.length },
-          'producer connected',
+          'producer connected (idempotent, acks=all; a send that fails after its bounded retries is answered 503, never acknowledged, so the client may retry it)',
         );
       },
       { isStopped: () => this.stopped, logger: this.options.logger, kafka: this.options.kafka },

@@ -3,7 +3,7 @@
 // can only seek partitions it owns). Every replica reads it with a consumer group of its own,
 // starting at the end, so each sees every command published while it runs; nothing is committed.
 // The topic has one partition, so all replicas see commands in the same order.
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import { ensureTopic, retryUntilStopped, type Logger } from '@kafka-http/common';
 
 /** Move these partitions of `topic` in `groupId` to these offsets (sent by the replica asked). */
@@ -109,7 +109,11 @@ export class ControlChannel {
         restartOnFailure: async () => !this.stopped,
       },
     });
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      // Chosen explicitly (KafkaJS's own default since 2.0), which also spares its migration notice.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     const { events } = this.consumer;
     this.consumer.on(events.GROUP_JOIN, () => {
       this.joined = true;

@@ -212,7 +212,11 @@ export class KafkaMessageSource {
       this.joined = false;
       this.watchdog.progress();
       if (payload.restart) {
-        options.logger.warn({ err: payload.error }, 'consumer crashed; KafkaJS restarts it');
+        // KafkaJS's own "Crash:" line already carries the cause, at the level it deserves.
+        options.logger.info(
+          { error: payload.error.message },
+          'consumer stopped on an error KafkaJS retries; it restarts',
+        );
         return;
       }
       if (this.stopped) return;

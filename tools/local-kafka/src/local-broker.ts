@@ -59,6 +59,8 @@ export interface LocalKafka {
   pid: number;
   /** True until the JVM has exited. */
   isRunning(): boolean;
+  /** Settles when the JVM has exited, for whatever reason, with its exit code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM and wait for a clean shutdown (SIGKILL after a deadline). */
   stop(): Promise<void>;
   /** SIGKILL: a crash, for fault-injection tests. */
@@ -222,8 +224,9 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   );
   closeSync(out);
   let exited = false;
-  const exit = once(child, 'exit').then(() => {
+  const exit = once(child, 'exit').then(([code, signal]) => {
     exited = true;
+    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
   const brokers = `127.0.0.1:${port}`;
 
@@ -236,6 +239,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
     logFile,
     pid: child.pid ?? -1,
     isRunning: () => !exited,
+    exited: exit,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

@@ -1,81 +1,70 @@
 // `npm start`: a local Kafka broker (unless KAFKA_BROKERS points at a cluster), then service-a and
-// service-b, each waited for until ready. Ctrl-C stops the services first (so service-b commits
-// what it delivered), then the broker.
+// service-b, each waited for until ready, then watched like a process supervisor would: a broker or
+// service that dies is announced and started again (unless it keeps dying). Ctrl-C, SIGTERM and
+// SIGHUP (a closed terminal) stop the services first, so service-b commits what it delivered, then
+// the broker; no child is left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { PrerequisiteError } from './install-kafka';
 import { startLocalKafka, type LocalKafka } from './local-broker';
 import { cacheDir, repoRoot } from './paths';
+import {
+  EXIT_PORT_IN_USE,
+  formatLogLine,
+  neededPorts,
+  portClashMessage,
+  portsInUse,
+  RestartBudget,
+  type NeededPort,
+} from './supervision';
 
 interface ServiceProcess {
   name: string;
-  port: number;
+  port: NeededPort;
   url: string;
+  /** This run's id for the child, echoed in its `Service-Instance-Id` header. */
+  instanceId: string;
   child: ChildProcess;
 }
 
-const LEVELS: Record<number, string> = {
-  10: 'TRACE',
-  20: 'DEBUG',
-  30: 'INFO ',
-  40: 'WARN ',
-  50: 'ERROR',
-  60: 'FATAL',
-};
-
-/** Shows a pino JSON line as one short readable line; anything else as it is. */
-export function formatLogLine(name: string, line: string): string {
-  try {
-    const {
-      level,
-      time,
-      msg,
-      name: _n,
-      pid: _p,
-      hostname: _h,
-      ...rest
-    } = JSON.parse(line) as Record<string, unknown>;
-    const clock = new Date(Number(time)).toISOString().slice(11, 23);
-    const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-    return `${clock} ${LEVELS[Number(level)] ?? level} [${name}] ${String(msg)}${extra}`;
-  } catch {
-    return `[${name}] ${line}`;
-  }
+/** The supervisor's own lines, in the same shape as the children's. */
+function say(level: 'INFO ' | 'WARN ' | 'ERROR', text: string): void {
+  console.log(`${new Date().toISOString().slice(11, 23)} ${level} [npm start] ${text}`);
 }
 
-function startService(name: string, port: number, env: NodeJS.ProcessEnv): ServiceProcess {
-  return { name, port, url: `http://localhost:${port}`, child: spawnChild(name, port, env) };
-}
-
-function spawnChild(name: string, port: number, env: NodeJS.ProcessEnv): ChildProcess {
-  const main = path.join(repoRoot(), name, 'dist', 'main.js');
+function spawnService(service: Omit<ServiceProcess, 'child'>, env: NodeJS.ProcessEnv) {
+  const main = path.join(repoRoot(), service.name, 'dist', 'main.js');
   // Its own process group: Ctrl-C reaches only this script, which then stops children in order.
   const child = spawn(process.execPath, ['--enable-source-maps', main], {
-    env: { ...env, PORT: String(port) },
+    env: { ...env, PORT: String(service.port.port), SERVICE_INSTANCE_ID: service.instanceId },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream)
-      createInterface({ input: stream }).on('line', (line) =>
-        console.log(formatLogLine(name, line)),
-      );
+    createInterface({ input: stream }).on('line', (line) =>
+      console.log(formatLogLine(service.name, line)),
+    );
   }
   return child;
 }
 
+class PortTakenError extends Error {}
+
+/** Ready means this run's child answers, not merely that something answers on its port. */
 async function waitUntilReady(service: ServiceProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (service.child.exitCode !== null)
-      throw new Error(`${service.name} exited with code ${service.child.exitCode}`);
-    const ok = await fetch(`${service.url}/health/ready`).then(
-      (r) => r.ok,
+    const { exitCode } = service.child;
+    if (exitCode === EXIT_PORT_IN_USE) throw new PortTakenError(portClashMessage([service.port]));
+    if (exitCode !== null) throw new Error(`${service.name} exited with code ${exitCode}`);
+    const ours = await fetch(`${service.url}/health/ready`).then(
+      (r) => r.ok && r.headers.get('service-instance-id') === service.instanceId,
       () => false,
     );
-    if (ok) return;
+    if (ours) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${service.name} was not ready within ${timeoutMs} ms`);
@@ -89,59 +78,119 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let broker: LocalKafka | undefined;
-  const env = { ...process.env };
-  if (!env.KAFKA_BROKERS) {
-    const port = Number(env.KAFKA_PORT ?? 9092);
-    broker = await startLocalKafka({
-      dataDir: cacheDir('kafka', 'data'),
-      port,
-      controllerPort: port + 1,
-      log: console.log,
-    });
-    env.KAFKA_BROKERS = broker.brokers;
-  } else {
-    console.log(`Using the Kafka cluster at ${env.KAFKA_BROKERS}.`);
-  }
+  // A closed terminal makes every write fail; that must not stop the orderly shutdown.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
-  const services = [
-    startService('service-a', Number(env.SERVICE_A_PORT ?? 5101), env),
-    startService('service-b', Number(env.SERVICE_B_PORT ?? 5102), env),
-  ];
+  const env = { ...process.env };
+  const ports = neededPorts(env);
+  const taken = await portsInUse(ports);
+  if (taken.length > 0) {
+    say('ERROR', portClashMessage(taken));
+    process.exit(1);
+  }
+  const portOf = (variable: string) => ports.find((p) => p.variable === variable) as NeededPort;
+
   let stopping = false;
+  let broker: LocalKafka | undefined;
+  let brokerStarting: Promise<LocalKafka | undefined> = Promise.resolve(undefined);
+  const services: ServiceProcess[] = [];
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log('Stopping the services, then Kafka...');
+    say('INFO ', 'Stopping the services, then Kafka...');
     await Promise.all(services.map((s) => stopChild(s.child)));
-    await broker?.stop();
+    // The broker last, also one that is still starting (or starting again).
+    await (await brokerStarting.catch(() => undefined))?.stop();
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void stopAll(signal === 'SIGHUP' ? 129 : 0));
+  }
+  process.on('uncaughtException', (error) => {
+    say('ERROR', `npm start failed: ${error.message}`);
+    void stopAll(1);
+  });
+
+  if (!env.KAFKA_BROKERS) {
+    const startBroker = () =>
+      startLocalKafka({
+        dataDir: env.KAFKA_DATA_DIR || cacheDir('kafka', 'data'),
+        port: portOf('KAFKA_PORT').port,
+        controllerPort: portOf('KAFKA_CONTROLLER_PORT').port,
+        log: (line) => say('INFO ', line),
+      });
+    const starting = startBroker();
+    brokerStarting = starting;
+    broker = await starting;
+    env.KAFKA_BROKERS = broker.brokers;
+    const budget = new RestartBudget(3, 5 * 60_000);
+    const watchBroker = (running: LocalKafka) => {
+      void running.exited.then(async ({ code, signal }) => {
+        if (stopping) return;
+        const how = signal ?? `code ${code}`;
+        if (!budget.record()) {
+          say('ERROR', `The Kafka broker keeps exiting (${how}); see ${running.logFile}.`);
+          return stopAll(1);
+        }
+        say(
+          'WARN ',
+          `The Kafka broker exited (${how}); starting it again. Until it is back the services answer 503 (see ${running.logFile}).`,
+        );
+        try {
+          const restarting = startBroker();
+          brokerStarting = restarting;
+          broker = await restarting;
+          if (stopping) return;
+          watchBroker(broker);
+        } catch (error) {
+          say('ERROR', `The Kafka broker could not be started again: ${(error as Error).message}`);
+          void stopAll(1);
+        }
+      });
+    };
+    watchBroker(broker);
+  } else {
+    say('INFO ', `Using the Kafka cluster at ${env.KAFKA_BROKERS}.`);
+  }
+  if (stopping) return;
+
+  for (const [name, variable] of [
+    ['service-a', 'SERVICE_A_PORT'],
+    ['service-b', 'SERVICE_B_PORT'],
+  ] as const) {
+    const port = portOf(variable);
+    const spec = {
+      name,
+      port,
+      url: `http://localhost:${port.port}`,
+      instanceId: `${name}-${randomBytes(6).toString('hex')}`,
+    };
+    services.push({ ...spec, child: spawnService(spec, env) });
+  }
   try {
     await Promise.all(services.map((s) => waitUntilReady(s, 90_000)));
   } catch (error) {
-    console.error((error as Error).message);
+    say('ERROR', (error as Error).message);
     await stopAll(1);
     return;
   }
-  // Like a process supervisor: a service that dies after it was up (service-b exits on purpose
-  // when its consumer is beyond repair) is started again, unless it keeps dying.
+  // A service that dies after it was up (service-b exits on purpose when its consumer is beyond
+  // repair) is started again, unless it keeps dying or cannot get its port.
   for (const service of services) {
-    const restarts: number[] = [];
+    const budget = new RestartBudget(5, 60_000);
     const watch = () => {
       service.child.once('exit', (code, signal) => {
         if (stopping) return;
-        restarts.push(Date.now());
-        while ((restarts[0] ?? Infinity) < Date.now() - 60_000) restarts.shift();
-        if (restarts.length > 5) {
-          console.error(`${service.name} keeps exiting (code ${code}); stopping everything.`);
-          void stopAll(1);
-          return;
+        if (code === EXIT_PORT_IN_USE) {
+          say('ERROR', portClashMessage([service.port]));
+          return void stopAll(1);
         }
-        console.error(`${service.name} exited (${signal ?? `code ${code}`}); starting it again.`);
-        service.child = spawnChild(service.name, service.port, env);
+        if (!budget.record()) {
+          say('ERROR', `${service.name} keeps exiting (code ${code}); stopping everything.`);
+          return void stopAll(1);
+        }
+        say('WARN ', `${service.name} exited (${signal ?? `code ${code}`}); starting it again.`);
+        service.child = spawnService(service, env);
         watch();
       });
     };
@@ -149,7 +198,7 @@ async function main(): Promise<void> {
   }
   const [a, b] = services as [ServiceProcess, ServiceProcess];
   console.log(`
-  Kafka      ${env.KAFKA_BROKERS}${broker ? `   (local broker, log: ${broker.logFile})` : ''}
+  Kafka      ${env.KAFKA_BROKERS}${broker ? `   (local broker, log: ${broker.logFile})` : '   (not started by npm start)'}
   service-a  ${a.url}   Swagger UI: ${a.url}/swagger
   service-b  ${b.url}   Swagger UI: ${b.url}/swagger
 
@@ -162,6 +211,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof PrerequisiteError ? error.message : error);
+  say('ERROR', error instanceof Error ? error.message : String(error));
+  if (!(error instanceof PrerequisiteError) && error instanceof Error && error.stack) {
+    console.error(error.stack);
+  }
   process.exit(1);
 });

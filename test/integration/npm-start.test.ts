@@ -1,0 +1,173 @@
+// `npm start` as a user runs it: the supervisor script in its own process, with its own broker, on
+// free ports. A healthy start and stop print no WARN or ERROR line; a second start on taken ports
+// starts nothing and says which variables move them; a broker killed under it is announced and
+// started again; SIGHUP (a closed terminal) stops everything, leaving no process behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findFreePort, isPortFree, repoRoot } from '@kafka-http/local-kafka';
+import { waitFor } from '../support/wait';
+
+interface Run {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+function npmStart(env: Record<string, string>): Run {
+  const root = repoRoot(__dirname);
+  const { KAFKA_BROKERS: _ignored, ...inherited } = process.env;
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'tools', 'local-kafka', 'dist', 'start-all.js')],
+    { env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = '';
+    stream?.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop() ?? '';
+      lines.push(...parts);
+    });
+  }
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, lines, exited };
+}
+
+const complaints = (lines: readonly string[]) =>
+  lines.filter((line) => / (WARN|ERROR|FATAL) /.test(line) || /\bat .+:\d+:\d+\)?$/.test(line));
+
+/** Processes whose command line mentions `needle` (the broker's JVM names its data folder). */
+function processesMentioning(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+async function freePorts() {
+  const [kafka, controller, a, b] = [
+    await findFreePort(),
+    await findFreePort(),
+    await findFreePort(),
+    await findFreePort(),
+  ];
+  return {
+    KAFKA_PORT: String(kafka),
+    KAFKA_CONTROLLER_PORT: String(controller),
+    SERVICE_A_PORT: String(a),
+    SERVICE_B_PORT: String(b),
+  };
+}
+
+async function roundTrip(ports: Record<string, string>, text: string) {
+  const posted = await fetch(`http://127.0.0.1:${ports.SERVICE_A_PORT}/api/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain' },
+    body: text,
+  });
+  if (posted.status !== 200) return false;
+  const got = await fetch(`http://127.0.0.1:${ports.SERVICE_B_PORT}/api/messages?waitMs=5000`);
+  return got.status === 200 && (await got.text()).includes(text);
+}
+
+describe('npm start', () => {
+  const dataDirs: string[] = [];
+  const runs: Run[] = [];
+  const newDataDir = () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'npm-start-'));
+    dataDirs.push(dir);
+    return dir;
+  };
+  afterAll(async () => {
+    for (const run of runs) {
+      if (run.child.exitCode === null && run.child.signalCode === null) {
+        run.child.kill('SIGTERM');
+        await run.exited;
+      }
+    }
+    for (const dir of dataDirs) {
+      for (const pid of processesMentioning(dir)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts quietly, refuses a second start on its ports, and stops quietly', async () => {
+    const ports = await freePorts();
+    const first = npmStart({ ...ports, KAFKA_DATA_DIR: newDataDir() });
+    runs.push(first);
+    await waitFor('the banner', () => first.lines.some((l) => l.includes('Press Ctrl-C')), {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
+    expect(await roundTrip(ports, 'Hello, Kafka!')).toBe(true);
+    // Every response names the process that sent it.
+    const health = await fetch(`http://127.0.0.1:${ports.SERVICE_A_PORT}/health/ready`);
+    expect(health.headers.get('service-instance-id')).toMatch(/^service-a-[0-9a-f]{12}$/);
+
+    // A second start on the same ports, with or without its own broker: nothing starts.
+    const attempts: Record<string, string>[] = [
+      { KAFKA_DATA_DIR: newDataDir() },
+      { KAFKA_BROKERS: '127.0.0.1:1' },
+    ];
+    for (const extra of attempts) {
+      const second = npmStart({ ...ports, ...extra });
+      runs.push(second);
+      const [code] = await second.exited;
+      const output = second.lines.join('\n');
+      expect(code).not.toBe(0);
+      expect(output).not.toContain('Press Ctrl-C');
+      for (const variable of ['SERVICE_A_PORT', 'SERVICE_B_PORT', 'KAFKA_PORT']) {
+        expect(output).toContain(variable);
+      }
+      expect(output).toContain('Another `npm start` may be running');
+      expect(output).not.toMatch(/starting it again/);
+    }
+    // The first run is untouched by the attempts.
+    expect(await roundTrip(ports, 'still here')).toBe(true);
+
+    first.child.kill('SIGINT');
+    const [code] = await first.exited;
+    expect(code).toBe(0);
+    expect(complaints(first.lines)).toEqual([]);
+  });
+
+  it('restarts a broker that was killed, and stops everything on SIGHUP', async () => {
+    const ports = await freePorts();
+    const dataDir = newDataDir();
+    const run = npmStart({ ...ports, KAFKA_DATA_DIR: dataDir });
+    runs.push(run);
+    await waitFor('the banner', () => run.lines.some((l) => l.includes('Press Ctrl-C')), {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
+    const [jvm] = processesMentioning(dataDir);
+    expect(jvm).toBeDefined();
+    process.kill(jvm as number, 'SIGKILL');
+
+    await waitFor(
+      'the broker exit announced',
+      () => run.lines.some((l) => /WARN .*The Kafka broker exited \(SIGKILL\)/.test(l)),
+      { timeoutMs: 10_000 },
+    );
+    await waitFor('a message round trip through the new broker', () => roundTrip(ports, 'after'), {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
+    expect(processesMentioning(dataDir)).toHaveLength(1);
+
+    run.child.kill('SIGHUP');
+    await run.exited;
+    expect(processesMentioning(dataDir)).toEqual([]);
+    for (const port of Object.values(ports)) expect(await isPortFree(Number(port))).toBe(true);
+  });
+});
