@@ -1,7 +1,8 @@
 // The services under test, run as their production builds in child processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { findFreePort, repoRoot } from '@kafka-http/local-kafka';
 
@@ -24,7 +25,15 @@ export async function startService(
     : [];
   const main = path.join(repoRoot(__dirname), name, 'dist', 'main.js');
   const child = spawn(process.execPath, [...profile, main], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      // service-a's outbox (?async=true) in a folder of this run, never the one of `npm start`.
+      OUTBOX_DIR: mkdtempSync(path.join(os.tmpdir(), 'bench-outbox-')),
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

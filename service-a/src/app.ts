@@ -3,11 +3,12 @@ import type { Express } from 'express';
 import {
   createMetrics,
   createServiceApp,
+  problems,
   type HttpOptions,
   type Logger,
   type Metrics,
 } from '@kafka-http/common';
-import { asyncProduceMetrics } from './http/async-produce';
+import type { AsyncProducer } from './http/async-produce';
 import { batchRouter, type BatchLimits } from './http/batch-route';
 import { IdempotencyStore } from './http/idempotency';
 import { messagesRouter } from './http/messages-route';
@@ -15,8 +16,18 @@ import { openApiDocument } from './openapi';
 import type { MessagePublisher } from './kafka/message-publisher';
 import { loadMessageFormats, type MessageFormats } from './messages/message-codec';
 
+const NO_OUTBOX: AsyncProducer = {
+  accept() {
+    return Promise.reject(
+      problems.serviceUnavailable('Asynchronous produce is not available here.', 60),
+    );
+  },
+};
+
 export interface AppDeps {
   publisher: MessagePublisher;
+  /** The outbox behind `?async=true`; without one, such requests are refused with 503. */
+  asyncProducer?: AsyncProducer;
   maxMessageBytes: number;
   logger: Logger;
   batch?: Partial<Omit<BatchLimits, 'maxMessageBytes'>>;
@@ -32,6 +43,7 @@ export interface AppDeps {
 
 export function createApp({
   publisher,
+  asyncProducer = NO_OUTBOX,
   maxMessageBytes,
   logger,
   batch = {},
@@ -48,7 +60,6 @@ export function createApp({
     maxMessageBytes,
   };
   const store = new IdempotencyStore(idempotency);
-  const asyncMetrics = asyncProduceMetrics(metrics);
   metrics.gauge('idempotency_keys', 'Idempotency-Keys remembered.', (set) => set(store.size));
   return createServiceApp(
     {
@@ -68,11 +79,12 @@ export function createApp({
           kafka: publisher.kafkaStatus?.() ?? (publisher.isReady() ? 'connected' : 'not connected'),
           topic: publisher.topic,
           ...publisher.stats?.(),
+          ...(asyncProducer.status ? { outbox: asyncProducer.status() } : {}),
         },
       }),
     },
     (app) => {
-      const shared = { publisher, idempotency: store, asyncMetrics, logger };
+      const shared = { publisher, idempotency: store, asyncProducer };
       app.use(batchRouter({ ...shared, limits: batchLimits, formats: { formats, topicType } }));
       app.use(messagesRouter({ ...shared, maxMessageBytes, formats, topicType, benchNoopRoute }));
     },

@@ -13,6 +13,10 @@ import {
   type ConfigOf,
   type Env,
 } from '@kafka-http/common';
+import { OUTBOX_TABLE_NAME } from './outbox/postgres-outbox';
+
+/** `.data/outbox` at the top of the repository (git-ignored). */
+export const DEFAULT_OUTBOX_DIR = path.resolve(__dirname, '../../.data/outbox');
 
 export const serviceASettings = {
   ...sharedSettings({ port: 5101, clientId: 'service-a' }),
@@ -46,6 +50,21 @@ export const serviceASettings = {
   /** Runs the worker that publishes a generated Avro user every AVRO_WORKER_INTERVAL_MS. */
   AVRO_WORKER_ENABLED: oneOf('false', ['true', 'false']),
   AVRO_WORKER_INTERVAL_MS: integer(10_000, { min: 50, max: 86_400_000 }),
+  /**
+   * The folder of the embedded outbox (SQLite) that `?async=true` stores messages in before its
+   * 202; one folder per instance. Unused when OUTBOX_URL is set.
+   */
+  OUTBOX_DIR: text(DEFAULT_OUTBOX_DIR),
+  /** `full`: a 202 survives power loss (a disk sync per commit); `normal`: a process crash only. */
+  OUTBOX_SYNC: oneOf('full', ['full', 'normal']),
+  /** A PostgreSQL URL: the outbox is then a table every replica adds to and any replica drains. */
+  OUTBOX_URL: text(''),
+  /** The PostgreSQL outbox's table (created when missing). */
+  OUTBOX_TABLE: text('kafka_outbox', { pattern: OUTBOX_TABLE_NAME, hint: 'a lower-case SQL name' }),
+  /** Most messages waiting in the outbox; beyond this `?async=true` answers 503. */
+  OUTBOX_MAX_MESSAGES: integer(100_000, { min: 1, max: 100_000_000 }),
+  /** Most bytes waiting in the outbox; beyond this `?async=true` answers 503. */
+  OUTBOX_MAX_BYTES: integer(256 * MIB, { min: 1024, max: 1024 * 1024 * MIB }),
   /** Serves POST /api/bench/noop: the same request handling without Kafka, for the benchmark. */
   BENCH_NOOP_ROUTE: oneOf('false', ['true', 'false']),
 };

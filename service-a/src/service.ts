@@ -13,11 +13,25 @@ import type { ServiceAConfig } from './config';
 import { KafkaMessagePublisher } from './kafka/message-publisher';
 import { loadMessageFormats } from './messages/message-codec';
 import { UserWorker } from './workers/user-worker';
+import { outboxProducer } from './http/async-produce';
+import { Outbox } from './outbox/outbox';
+import type { OutboxStore } from './outbox/outbox-store';
+import { PostgresOutbox } from './outbox/postgres-outbox';
+import { SqliteOutbox } from './outbox/sqlite-outbox';
+
+/** PostgreSQL when OUTBOX_URL is set (shared by replicas), else SQLite in OUTBOX_DIR. */
+async function openOutboxStore(config: ServiceAConfig): Promise<OutboxStore> {
+  if (config.OUTBOX_URL) {
+    return PostgresOutbox.open({ url: config.OUTBOX_URL, table: config.OUTBOX_TABLE });
+  }
+  return new SqliteOutbox({ dir: config.OUTBOX_DIR, sync: config.OUTBOX_SYNC });
+}
 
 export interface ServiceA {
   url: string;
   port: number;
   publisher: KafkaMessagePublisher;
+  outbox: Outbox;
   /** The Avro user worker, when AVRO_WORKER_ENABLED=true. */
   worker: UserWorker | undefined;
   /** Resolves when Kafka is reachable and the producer connected. */
@@ -74,6 +88,15 @@ export async function startServiceA(
   metrics.gauge('kafka_produce_queue_records', 'Records waiting for a Kafka send.', (set) =>
     set(publisher.stats().queued),
   );
+  const outbox = new Outbox({
+    store: await openOutboxStore(config),
+    writer: publisher,
+    logger: logger.child({ component: 'outbox' }),
+    metrics,
+    maxMessages: config.OUTBOX_MAX_MESSAGES,
+    maxBytes: config.OUTBOX_MAX_BYTES,
+  });
+  await outbox.start();
   const connected = publisher.start();
   // Only wrong credentials or a rejected broker certificate end the start-up loop: a running
   // service that can never connect is worse than a clear exit.
@@ -83,6 +106,7 @@ export async function startServiceA(
   });
   const app = createApp({
     publisher,
+    asyncProducer: outboxProducer(publisher, outbox),
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
     logger,
     batch: { maxMessages: config.POST_BATCH_MAX_MESSAGES, maxBytes: config.POST_BATCH_MAX_BYTES },
@@ -119,12 +143,15 @@ export async function startServiceA(
     url: http.url,
     port: http.port,
     publisher,
+    outbox,
     worker,
     connected,
     async stop() {
       // Stop the worker and taking requests, let in-flight sends finish, then close the producer.
       await worker?.stop();
       await http.close();
+      // The send under way finishes and is removed from the outbox; the rest waits on disk.
+      await outbox.stop();
       await publisher.stop();
       reachability.stop();
     },

@@ -1,7 +1,11 @@
-// Asynchronous produce (?async=true) on a real broker: 202 before Kafka answered, the message then
-// readable on service-b; a real broker refusal after the 202 counted in the metrics; and SIGTERM's
-// stop sending what is still queued before the producer disconnects.
+// Asynchronous produce (?async=true) on a real broker: 202 once the outbox has the message, the
+// message then readable on service-b; a real broker refusal after the 202 counted and removed; and
+// what a stopped instance still held sent by the next one on the same outbox folder.
+// (Outages and crashes: outbox-outage.test.ts.)
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import type { ServiceB } from '../../service-b/src/service';
 import { createTopic, readAll, uniqueName } from '../support/kafka';
@@ -33,6 +37,7 @@ describe('asynchronous produce on a real broker', () => {
       .send('fire and forget')
       .expect(202);
     expect(res.body).toEqual({ status: 'queued', topic, partition: 0 });
+    expect(a.outbox.status().store).toBe('sqlite');
 
     const got = await waitFor('the queued message on service-b', async () => {
       const r = await request(b.url).get('/api/messages?waitMs=1000');
@@ -45,6 +50,12 @@ describe('asynchronous produce on a real broker', () => {
         (await metricValue(a.url, 'kafka_messages_produced_total{service="service-a"}')) === 1,
     );
     expect(await metricValue(a.url, 'async_produce_queued_total{service="service-a"}')).toBe(1);
+    await waitFor('the outbox empty', async () => {
+      const depth = await metricValue(a.url, 'outbox_depth{service="service-a"}');
+      return (
+        depth === 0 && (await metricValue(a.url, 'outbox_sent_total{service="service-a"}')) === 1
+      );
+    });
   });
 
   it('counts a message the broker refuses after the 202 (larger than max.message.bytes)', async () => {
@@ -64,7 +75,7 @@ describe('asynchronous produce on a real broker', () => {
       async () =>
         (await metricValue(
           a.url,
-          'async_produce_failures_total{reason="too-large",service="service-a"}',
+          'outbox_dropped_total{reason="too-large",service="service-a"}',
         )) === 1,
     );
     // The same request without async is told at once.
@@ -75,21 +86,30 @@ describe('asynchronous produce on a real broker', () => {
       .expect(413);
   });
 
-  it('sends what is still queued when stopped, before the producer disconnects', async () => {
-    const topic = uniqueName('async-stop');
-    // Records linger a full second in the queue: a stop that did not flush would lose them.
-    const a = await startA({ KAFKA_TOPIC: topic, PRODUCE_LINGER_MS: '1000' });
+  it('leaves what it could not send yet in the outbox folder for the next instance', async () => {
+    const topic = uniqueName('async-restart');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'outbox-restart-'));
+    // Kafka does not answer at this address: the messages stay in the outbox.
+    const first = await startA(
+      { KAFKA_TOPIC: topic, KAFKA_BROKERS: '127.0.0.1:1', OUTBOX_DIR: dir },
+      { waitUntilReady: false },
+    );
     const values = ['one', 'two', 'three', 'four', 'five'];
     for (const value of values) {
-      await request(a.url)
+      await request(first.url)
         .post('/api/messages?async=true')
         .set('Content-Type', 'text/plain')
         .send(value)
         .expect(202);
     }
-    expect(a.publisher.stats().queued).toBe(values.length);
-    await a.stop();
+    expect(first.outbox.status().depth).toBe(values.length);
+    await first.stop();
+
+    await createTopic(topic, 1);
+    const second = await startA({ KAFKA_TOPIC: topic, OUTBOX_DIR: dir });
+    started.push(second);
     const stored = await readAll(topic, values.length);
     expect(stored.map((r) => r.value?.toString())).toEqual(values);
+    await waitFor('the outbox empty', () => second.outbox.status().depth === 0);
   });
 });

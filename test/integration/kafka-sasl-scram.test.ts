@@ -70,6 +70,7 @@ describe('Kafka SASL/SCRAM', () => {
             KAFKA_SASL_PASSWORD: 'not-the-password',
             PORT: '0',
             LOG_LEVEL: 'fatal',
+            OUTBOX_DIR: mkdtempSync(path.join(os.tmpdir(), 'outbox-')),
           },
           stdio: ['ignore', 'pipe', 'pipe'],
         },

@@ -40,6 +40,7 @@ async function runUntilExit(
         KAFKA_GROUP_ID: uniqueName('tls-fail-group'),
         PORT: '0',
         LOG_LEVEL: 'fatal',
+        OUTBOX_DIR: mkdtempSync(path.join(os.tmpdir(), 'outbox-')),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

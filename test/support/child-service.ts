@@ -1,7 +1,8 @@
 // Runs a service as its own process (its production build), so a test can SIGKILL it like a crash.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { findFreePort, repoRoot } from '@kafka-http/local-kafka';
 import { testBrokers } from './kafka';
@@ -31,6 +32,9 @@ export async function spawnService(
       KAFKA_BROKERS: testBrokers(),
       PORT: String(port),
       LOG_LEVEL: 'info',
+      ...(name === 'service-a'
+        ? { OUTBOX_DIR: mkdtempSync(path.join(os.tmpdir(), 'outbox-')) }
+        : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,8 @@
 // Runs service-a and service-b in-process against the test broker, on free ports, with their own
 // topic and group, and quiet logs (LOG_LEVEL=debug TEST_LOGS=1 shows them).
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createLogger } from '@kafka-http/common';
 import { loadConfig as loadConfigA } from '../../service-a/src/config';
 import { startServiceA, type ServiceA } from '../../service-a/src/service';
@@ -10,18 +13,23 @@ import { waitFor } from './wait';
 
 const logLevel = process.env.TEST_LOGS ? (process.env.LOG_LEVEL ?? 'info') : 'silent';
 
-export async function startA(env: Record<string, string>): Promise<ServiceA> {
+export async function startA(
+  env: Record<string, string>,
+  { waitUntilReady = true } = {},
+): Promise<ServiceA> {
   const config = loadConfigA({
     KAFKA_BROKERS: testBrokers(),
     PORT: '0',
     LOG_LEVEL: logLevel,
+    // Each instance its own outbox folder, as in production (a shared one is refused).
+    OUTBOX_DIR: mkdtempSync(path.join(os.tmpdir(), 'outbox-')),
     ...env,
   });
   const service = await startServiceA(
     config,
     createLogger({ name: 'service-a', level: config.LOG_LEVEL }),
   );
-  await waitFor('service-a connected', () => service.publisher.isReady());
+  if (waitUntilReady) await waitFor('service-a connected', () => service.publisher.isReady());
   return service;
 }
 

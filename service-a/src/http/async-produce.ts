@@ -1,70 +1,70 @@
-// Asynchronous produce (`?async=true`): the answer is 202 as soon as the messages are queued in
-// this process, before Kafka acknowledged them. What becomes of them is followed here: a failure
-// is logged with the request's id and counted, since no client is waiting to be told.
-import type { Logger, Metrics, QueryProperty } from '@kafka-http/common';
-import type { QueuedMessage, QueueResult } from '../kafka/message-publisher';
+// Asynchronous produce (`?async=true`): the answer is 202 once the messages are stored in the
+// outbox (on this instance's disk, or in the shared PostgreSQL table), before Kafka saw them; the
+// outbox sends them when Kafka takes them (see ../outbox/outbox.ts).
+import { HttpProblem, type QueryProperty } from '@kafka-http/common';
+import type { OutgoingMessage } from '../kafka/message-publisher';
+import type { Outbox, OutboxSnapshot } from '../outbox/outbox';
+import type { StoredMessage } from '../outbox/outbox-store';
 
 export const asyncQueryParameter: QueryProperty = {
   type: 'boolean',
   default: false,
   description:
-    '`true`: answer 202 as soon as the message is queued in service-a, before Kafka acknowledged it. Faster, but a message can then be lost without the client knowing (service-a crashing before the send, Kafka refusing it after retries, a produce timeout); failures are only logged and counted in `async_produce_failures_total`.',
+    "`true`: answer 202 once the message is stored in service-a's outbox, before Kafka has it; the outbox sends it when Kafka takes it, also after an outage or a restart of service-a. At least once: a crash between a send and its removal from the outbox sends it again. A full outbox answers 503.",
 };
 
-export interface AsyncProduceMetrics {
-  queued: { inc(value?: number): void };
-  failures: { inc(labels: { reason: string }): void };
+/** A message taken into the outbox, not yet sent. */
+export interface QueuedMessage {
+  topic: string;
+  /** Chosen when accepted (the client's, or from the key); absent when Kafka's partitions were not known yet. */
+  partition?: number;
 }
 
-export function asyncProduceMetrics(metrics: Metrics): AsyncProduceMetrics {
+export type AcceptResult =
+  { ok: true; queued: QueuedMessage } | { ok: false; problem: HttpProblem };
+
+export interface AsyncProducer {
+  /**
+   * Stores the valid messages together and answers for each, in order: queued, or the problem
+   * that keeps it from ever being sent (a partition the topic lacks). Throws an HttpProblem (503)
+   * when nothing could be stored: the outbox is full or its store failed.
+   */
+  accept(messages: OutgoingMessage[]): Promise<AcceptResult[]>;
+  status?(): OutboxSnapshot;
+}
+
+/** The outbox behind `?async=true`, with the publisher choosing partitions as a direct produce would. */
+export function outboxProducer(
+  publisher: {
+    readonly topic: string;
+    toStored(message: OutgoingMessage, timestamp: number): StoredMessage | HttpProblem;
+  },
+  outbox: Outbox,
+): AsyncProducer {
   return {
-    queued: metrics.counter(
-      'async_produce_queued_total',
-      'Messages accepted with 202 (?async=true), before Kafka acknowledged them.',
-    ),
-    failures: metrics.counter(
-      'async_produce_failures_total',
-      'Messages accepted with 202 that were not written, by reason.',
-      ['reason'],
-    ),
+    async accept(messages) {
+      const timestamp = Date.now();
+      const stored = messages.map((m) => publisher.toStored(m, timestamp));
+      const valid = stored.filter((s): s is StoredMessage => !(s instanceof HttpProblem));
+      if (valid.length > 0) await outbox.accept(valid);
+      return stored.map((s) =>
+        s instanceof HttpProblem
+          ? { ok: false as const, problem: s }
+          : {
+              ok: true as const,
+              queued: { topic: publisher.topic, partition: s.partition ?? undefined },
+            },
+      );
+    },
+    status: () => outbox.status(),
   };
 }
 
 /** The body of a 202 (or of one queued message in a batch's results). */
 export function queuedBody(queued: QueuedMessage) {
-  return { status: 'queued' as const, topic: queued.topic, partition: queued.partition };
-}
-
-/**
- * Counts the queued messages and follows each to Kafka's answer: a failure is logged (the logger
- * carries the request id), counted by reason, and reported once through `onFailure`.
- */
-export function followQueued(
-  results: QueueResult[],
-  { log, metrics, onFailure }: { log: Logger; metrics: AsyncProduceMetrics; onFailure: () => void },
-): void {
-  let failed = false;
-  for (const result of results) {
-    if (!result.ok) continue;
-    metrics.queued.inc();
-    void result.written.then((outcome) => {
-      if (outcome.ok) return;
-      const reason = outcome.reason ?? 'unavailable';
-      metrics.failures.inc({ reason });
-      log.error(
-        {
-          topic: result.queued.topic,
-          partition: result.queued.partition,
-          reason,
-          status: outcome.problem.status,
-          detail: outcome.problem.detail,
-        },
-        'async produce failed after its 202 answer',
-      );
-      if (!failed) {
-        failed = true;
-        onFailure();
-      }
-    });
-  }
+  return {
+    status: 'queued' as const,
+    topic: queued.topic,
+    ...(queued.partition === undefined ? {} : { partition: queued.partition }),
+  };
 }

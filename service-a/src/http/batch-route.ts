@@ -7,10 +7,8 @@ import {
   HttpProblem,
   methodNotAllowed,
   problems,
-  requestLogger,
   validateJsonBody,
   validateQuery,
-  type Logger,
   type QuerySchema,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
@@ -26,17 +24,12 @@ import {
   type MessageFormats,
 } from '../messages/message-codec';
 import { TYPE_NAME } from '../messages/message-types';
-import type {
-  MessagePublisher,
-  OutgoingMessage,
-  PublishResult,
-  QueueResult,
-} from '../kafka/message-publisher';
+import type { MessagePublisher, OutgoingMessage, PublishResult } from '../kafka/message-publisher';
 import {
   asyncQueryParameter,
-  followQueued,
   queuedBody,
-  type AsyncProduceMetrics,
+  type AcceptResult,
+  type AsyncProducer,
 } from './async-produce';
 import type { IdempotencyStore, Reply } from './idempotency';
 import { MAX_KEY_LENGTH, messageTypeFor } from './messages-route';
@@ -209,7 +202,7 @@ export function decodeBase64(text: string): Buffer | undefined {
 }
 
 /** Puts the results of the valid messages back between the problems of the invalid ones. */
-function inPlace<T extends PublishResult | QueueResult>(
+function inPlace<T extends PublishResult | AcceptResult>(
   prepared: (OutgoingMessage | HttpProblem)[],
   results: T[],
 ): (T | { ok: false; problem: HttpProblem })[] {
@@ -273,15 +266,13 @@ export function batchRouter({
   limits,
   idempotency,
   formats = {},
-  asyncMetrics,
-  logger,
+  asyncProducer,
 }: {
   publisher: MessagePublisher;
   limits: BatchLimits;
   idempotency: IdempotencyStore;
   formats?: BatchFormats;
-  asyncMetrics: AsyncProduceMetrics;
-  logger: Logger;
+  asyncProducer: AsyncProducer;
 }): Router {
   const router = Router();
   router.post(
@@ -304,16 +295,12 @@ export function batchRouter({
         throw problems.badRequest('A message value is nested too deeply.');
       }
       const queueOnly = (res.locals.query as { async?: boolean }).async === true;
-      await replyOnce(req, res, idempotency, fingerprint, async ({ forget }) => {
+      await replyOnce(req, res, idempotency, fingerprint, async () => {
         const prepared = items.map((item) => toOutgoing(item, limits.maxMessageBytes, formats));
         const valid = prepared.filter((p): p is OutgoingMessage => !(p instanceof HttpProblem));
         if (queueOnly) {
-          const queued = publisher.enqueueMany(valid);
-          followQueued(queued, {
-            log: requestLogger(req, logger),
-            metrics: asyncMetrics,
-            onFailure: forget,
-          });
+          // All valid messages are stored together, or none is (503).
+          const queued = await asyncProducer.accept(valid);
           const results = inPlace(prepared, queued).map((result) =>
             result.ok ? { ok: true as const, published: queuedBody(result.queued) } : result,
           );

@@ -7,11 +7,9 @@ import {
   methodNotAllowed,
   preferredResponseType,
   problems,
-  requestLogger,
   requireAcceptable,
   validateQuery,
   validTraceparent,
-  type Logger,
   type QuerySchema,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
@@ -27,13 +25,12 @@ import type {
   MessagePublisher,
   OutgoingMessage,
   PublishedMessage,
-  QueuedMessage,
 } from '../kafka/message-publisher';
 import {
   asyncQueryParameter,
-  followQueued,
   queuedBody,
-  type AsyncProduceMetrics,
+  type AsyncProducer,
+  type QueuedMessage,
 } from './async-produce';
 import type { IdempotencyStore, Reply } from './idempotency';
 import { jsonReply, replyOnce } from './reply';
@@ -130,25 +127,19 @@ export function tutorialSentence(text: string, published: PublishedMessage): str
 }
 
 export function queuedSentence(text: string, queued: QueuedMessage): string {
-  return `Message '${text}' queued for ${queued.topic} [[${queued.partition}]]`;
+  const where = queued.partition === undefined ? '' : ` [[${queued.partition}]]`;
+  return `Message '${text}' stored for ${queued.topic}${where}; it is sent when Kafka takes it`;
 }
 
-/** Queues one message and answers 202 at once; what Kafka says later is followed, not awaited. */
-function enqueueOne(
-  publisher: MessagePublisher,
+/** Stores one message in the outbox and answers 202: it is sent when Kafka takes it. */
+async function acceptOne(
+  producer: AsyncProducer,
   message: OutgoingMessage,
-  {
-    text,
-    log,
-    metrics,
-    forget,
-  }: { text?: string; log: Logger; metrics: AsyncProduceMetrics; forget: () => void },
-): Reply {
-  const results = publisher.enqueueMany([message]);
-  const [result] = results;
+  text: string | undefined,
+): Promise<Reply> {
+  const [result] = await producer.accept([message]);
   if (!result) throw new Error('no result for the message');
   if (!result.ok) throw result.problem;
-  followQueued(results, { log, metrics, onFailure: forget });
   return text === undefined
     ? jsonReply(202, queuedBody(result.queued))
     : { status: 202, contentType: 'text/plain', body: queuedSentence(text, result.queued) };
@@ -160,8 +151,7 @@ export function messagesRouter({
   idempotency,
   formats,
   topicType,
-  asyncMetrics,
-  logger,
+  asyncProducer,
   benchNoopRoute = false,
 }: {
   publisher: MessagePublisher;
@@ -169,8 +159,7 @@ export function messagesRouter({
   idempotency: IdempotencyStore;
   formats?: MessageFormats;
   topicType?: string;
-  asyncMetrics: AsyncProduceMetrics;
-  logger: Logger;
+  asyncProducer: AsyncProducer;
   benchNoopRoute?: boolean;
 }): Router {
   const router = Router();
@@ -191,20 +180,13 @@ export function messagesRouter({
     );
     const { key, headers } = recordMetadataOf(req, query.key);
     const asText = preferredResponseType(req) === 'text/plain';
-    await replyOnce(req, res, idempotency, JSON.stringify({ key, headers }), async ({ forget }) => {
+    await replyOnce(req, res, idempotency, JSON.stringify({ key, headers }), async () => {
       const message: OutgoingMessage = {
         key,
         value: encoded.value,
         headers: { ...headers, ...encoded.headers, [CONTENT_TYPE_HEADER]: encoded.contentType },
       };
-      if (query.async) {
-        return enqueueOne(publisher, message, {
-          text: asText ? encoded.text : undefined,
-          log: requestLogger(req, logger),
-          metrics: asyncMetrics,
-          forget,
-        });
-      }
+      if (query.async) return acceptOne(asyncProducer, message, asText ? encoded.text : undefined);
       const published = await publisher.publish(message);
       return asText
         ? {

@@ -8,6 +8,7 @@ import {
   type Kafka,
   type PartitionMetadata,
   type Producer,
+  type RecordMetadata,
 } from 'kafkajs';
 import {
   compressionType,
@@ -20,6 +21,7 @@ import {
   type Logger,
   type TopicSpec,
 } from '@kafka-http/common';
+import type { StoredMessage } from '../outbox/outbox-store';
 import { ProduceBatcher, QueueFullError, type SendOutcome } from './produce-batcher';
 
 export interface OutgoingMessage {
@@ -45,30 +47,12 @@ export type PublishResult =
 
 export type FailureReason = 'too-large' | 'timeout' | 'unavailable' | 'invalid';
 
-/** A message taken into the produce queue, not yet acknowledged. */
-export interface QueuedMessage {
-  topic: string;
-  /** Chosen when queued (from the client, the key's hash, or round robin). */
-  partition: number;
-}
-
-export type QueueResult =
-  /** `written` resolves (never rejects) once Kafka acknowledged or refused the message. */
-  | { ok: true; queued: QueuedMessage; written: Promise<PublishResult> }
-  | { ok: false; problem: HttpProblem };
-
 export interface MessagePublisher {
   readonly topic: string;
   /** One message; throws an HttpProblem when it was not written. */
   publish(message: OutgoingMessage): Promise<PublishedMessage>;
   /** Several messages; each gets its own result, in order. */
   publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]>;
-  /**
-   * Queues messages and returns at once, before Kafka answered (asynchronous produce). A full
-   * queue refuses all of them (none is queued); a message still queued after the produce timeout
-   * is withdrawn and fails as not written.
-   */
-  enqueueMany(messages: OutgoingMessage[]): QueueResult[];
   isReady(): boolean;
   /** connected, unreachable (no broker answers) or not connected (yet). */
   kafkaStatus?(): 'connected' | 'unreachable' | 'not connected';
@@ -116,6 +100,8 @@ interface QueuedRecord {
 
 const RETRY_AFTER_SECONDS = 5;
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+/** Refusals that the same records would meet again. */
+const PERMANENT = new Set(['INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
 /** Bytes a record takes in a batch besides key, value and headers (an estimate, on the high side). */
 const RECORD_OVERHEAD_BYTES = 70;
 
@@ -241,27 +227,6 @@ export class KafkaMessagePublisher implements MessagePublisher {
     return this.track(Promise.all(this.queue(prepared, timestamp, deadline, timedOut)));
   }
 
-  enqueueMany(messages: OutgoingMessage[]): QueueResult[] {
-    if (!this.isReady()) return refuseAll(messages, this.notReadyProblem());
-    const timestamp = Date.now();
-    const prepared = messages.map((message) => this.toRecord(message, timestamp));
-    const recordCount = prepared.filter((p) => !(p instanceof HttpProblem)).length;
-    if (!this.batcher.hasRoomFor(recordCount)) {
-      const full = queueFullProblem();
-      return prepared.map((p) => ({ ok: false, problem: p instanceof HttpProblem ? p : full }));
-    }
-    // No one waits for the answer, so the deadline only withdraws records still queued (certainly
-    // not written); a record already sent is followed to Kafka's real answer.
-    const deadline = this.deadline();
-    const outcomes = this.queue(prepared, timestamp, deadline);
-    void this.track(Promise.all(outcomes));
-    return prepared.map((p, i): QueueResult => {
-      if (p instanceof HttpProblem) return { ok: false, problem: p };
-      const written = outcomes[i] as Promise<PublishResult>;
-      return { ok: true, queued: { topic: this.topic, partition: p.partition }, written };
-    });
-  }
-
   /**
    * Queues the records together (so they can share one send) and gives, per prepared message, its
    * outcome: Kafka's answer for a record, the problem for a message that could not be one.
@@ -363,17 +328,82 @@ export class KafkaMessagePublisher implements MessagePublisher {
     }
   }
 
+  /**
+   * A message as the outbox stores it: the partition chosen now when the topic's partitions are
+   * known (so a key maps as it would for a direct produce), else left to the send. A partition the
+   * topic does not have is a problem.
+   */
+  toStored(message: OutgoingMessage, timestamp: number): StoredMessage | HttpProblem {
+    const key = message.key == null ? null : Buffer.from(message.key);
+    if (this.partitions.length === 0) {
+      return {
+        key,
+        value: message.value,
+        headers: message.headers,
+        partition: message.partition ?? null,
+        timestamp,
+      };
+    }
+    const record = this.toRecord(message, timestamp);
+    if (record instanceof HttpProblem) return record;
+    return {
+      key,
+      value: message.value,
+      headers: message.headers,
+      partition: record.partition,
+      timestamp,
+    };
+  }
+
+  /**
+   * One Kafka send of stored messages, in their order, outside the produce queue (the outbox
+   * drainer sends one batch at a time). Resolves once Kafka acknowledged all of them; a partition's
+   * records are one batch, so for each partition they land all together or not at all.
+   */
+  async writeStored(messages: readonly StoredMessage[]): Promise<void> {
+    if (!this.isReady()) throw new Error('Kafka is not reachable');
+    await this.track(this.produce(messages));
+    this.options.metrics?.produced.inc(messages.length);
+  }
+
+  /** Whether Kafka refused a send for good (too large, invalid): sending it again cannot help. */
+  isPermanentFailure(error: unknown): boolean {
+    return isTooLarge(error) || hasType(error, PERMANENT);
+  }
+
   /** How many Kafka sends carried how many records (coalescing at work), and what waits. */
   stats(): { sends: number; recordsSent: number; queued: number } {
     return { sends: this.sends, recordsSent: this.recordsSent, queued: this.batcher.queued };
   }
 
   private async send(records: QueuedRecord[]): Promise<SendOutcome[]> {
+    const metadata = await this.produce(records);
+    // A partition's records form one batch: they get consecutive offsets from its base offset.
+    const base = new Map(metadata.map((m) => [m.partition, BigInt(m.baseOffset ?? '-1')]));
+    const next = new Map<number, bigint>();
+    return records.map(({ partition }) => {
+      const offset = next.get(partition) ?? base.get(partition) ?? -1n;
+      if (offset < 0n) throw new Error(`Kafka acknowledged no offset for partition ${partition}`);
+      next.set(partition, offset + 1n);
+      return { partition, offset: offset.toString() };
+    });
+  }
+
+  /** One Kafka send (acks=all); a record without a partition gets the partitioner's. */
+  private async produce(
+    records: readonly {
+      key: Buffer | string | null;
+      value: Buffer;
+      headers: IHeaders;
+      partition: number | null;
+      timestamp: number;
+    }[],
+  ): Promise<RecordMetadata[]> {
     this.sends++;
     this.recordsSent += records.length;
     this.options.metrics?.sendSize.observe(records.length);
     try {
-      const metadata = await this.producer.send({
+      return await this.producer.send({
         topic: this.topic,
         acks: -1,
         compression: compressionType(this.options.tuning.compression ?? 'none'),
@@ -381,18 +411,9 @@ export class KafkaMessagePublisher implements MessagePublisher {
           key,
           value,
           headers,
-          partition,
+          partition: partition ?? undefined,
           timestamp: String(timestamp),
         })),
-      });
-      // A partition's records form one batch: they get consecutive offsets from its base offset.
-      const base = new Map(metadata.map((m) => [m.partition, BigInt(m.baseOffset ?? '-1')]));
-      const next = new Map<number, bigint>();
-      return records.map(({ partition }) => {
-        const offset = next.get(partition) ?? base.get(partition) ?? -1n;
-        if (offset < 0n) throw new Error(`Kafka acknowledged no offset for partition ${partition}`);
-        next.set(partition, offset + 1n);
-        return { partition, offset: offset.toString() };
       });
     } catch (error) {
       // Leadership or partition count may have changed: look again before the next send. The
@@ -460,7 +481,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
     await this.connecting;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      // Queued records (asynchronous ones included) are sent at once, without lingering.
+      // Queued records are sent at once, without lingering.
       Promise.allSettled([...this.inFlight, this.batcher.drain()]),
       new Promise((resolve) => {
         timer = setTimeout(resolve, deadlineMs);
@@ -508,11 +529,16 @@ function recordBytes(record: QueuedRecord): number {
 }
 
 function isTooLarge(error: unknown): boolean {
+  return hasType(error, TOO_LARGE);
+}
+
+/** Whether the error, or one it wraps, is a Kafka protocol error of one of `types`. */
+function hasType(error: unknown, types: ReadonlySet<string>): boolean {
   for (
     let e = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined;
     e;
   ) {
-    if (e.type && TOO_LARGE.has(e.type)) return true;
+    if (e.type && types.has(e.type)) return true;
     e = (e.originalError ?? e.cause) as typeof e;
   }
   return false;

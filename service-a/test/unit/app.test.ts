@@ -8,7 +8,6 @@ import type {
   OutgoingMessage,
   PublishedMessage,
   PublishResult,
-  QueueResult,
 } from '../../src/kafka/message-publisher';
 
 class FakePublisher implements MessagePublisher {
@@ -44,10 +43,6 @@ class FakePublisher implements MessagePublisher {
         }
       }),
     );
-  }
-
-  enqueueMany(): QueueResult[] {
-    throw new Error('asynchronous produce is tested in produce-routes.test.ts');
   }
 }
 

@@ -1,6 +1,5 @@
 // The produce routes in-process: record key and headers from request headers, Idempotency-Key,
 // POST /api/messages/batch and the benchmark's no-op route, with a fake publisher instead of Kafka.
-import pino from 'pino';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { createLogger, HttpProblem, problems } from '@kafka-http/common';
@@ -10,8 +9,8 @@ import type {
   OutgoingMessage,
   PublishedMessage,
   PublishResult,
-  QueueResult,
 } from '../../src/kafka/message-publisher';
+import type { AcceptResult, AsyncProducer } from '../../src/http/async-produce';
 
 const TIMESTAMP = '2025-01-02T03:04:05.678Z';
 
@@ -55,26 +54,6 @@ class FakePublisher implements MessagePublisher {
     return messages.map((message): PublishResult => {
       const problem = this.failMessage(message);
       return problem ? { ok: false, problem } : { ok: true, published: this.land(message) };
-    });
-  }
-
-  /** When set, enqueueMany() refuses every message with it (a full queue). */
-  refuseQueue: HttpProblem | undefined;
-  /** Queued messages, with what Kafka will say about each: resolve it to settle the message. */
-  readonly queued: { message: OutgoingMessage; settle(result: PublishResult): void }[] = [];
-
-  enqueueMany(messages: OutgoingMessage[]): QueueResult[] {
-    const refused = this.refuseQueue;
-    if (refused) return messages.map(() => ({ ok: false, problem: refused }));
-    return messages.map((message): QueueResult => {
-      const written = new Promise<PublishResult>((settle) => {
-        this.queued.push({ message, settle });
-      });
-      return {
-        ok: true,
-        queued: { topic: this.topic, partition: message.partition ?? 0 },
-        written,
-      };
     });
   }
 }
@@ -559,108 +538,89 @@ describe('POST /api/bench/noop', () => {
   });
 });
 
-/** Lets pending promise callbacks (the follow-up of a queued message) run. */
-function settled(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/** Records what it is given, as the outbox would store it; refuses everything when told to. */
+class FakeAsyncProducer implements AsyncProducer {
+  readonly accepted: OutgoingMessage[][] = [];
+  refuse: HttpProblem | undefined;
+  /** The partition count it knows (undefined: not known yet, so none is chosen). */
+  partitions: number | undefined = 1;
+
+  async accept(messages: OutgoingMessage[]): Promise<AcceptResult[]> {
+    if (this.refuse) throw this.refuse;
+    this.accepted.push(messages);
+    return messages.map((m) =>
+      this.partitions === undefined
+        ? { ok: true, queued: { topic: 'message-topic' } }
+        : { ok: true, queued: { topic: 'message-topic', partition: m.partition ?? 0 } },
+    );
+  }
 }
 
-async function metricLine(app: App, name: string): Promise<string[]> {
-  const res = await request(app).get('/metrics').expect(200);
-  return res.text.split('\n').filter((line) => line.startsWith(name));
+function setupAsync() {
+  const asyncProducer = new FakeAsyncProducer();
+  return { ...setup({ asyncProducer }), asyncProducer };
 }
 
 describe('POST /api/messages?async=true', () => {
-  it('answers 202 queued as soon as the message is queued, before Kafka answered', async () => {
-    const { app, publisher } = setup();
+  it('answers 202 queued once the outbox has the message, without a direct produce', async () => {
+    const { app, publisher, asyncProducer } = setupAsync();
     const res = await postMessage(app, '"later"').query('async=true').expect(202);
     expect(res.body).toEqual({ status: 'queued', topic: 'message-topic', partition: 0 });
-    expect(publisher.queued).toHaveLength(1);
-    expect(text(publisher.queued[0]?.message)).toBe('later');
+    expect(asyncProducer.accepted).toHaveLength(1);
+    expect(text(asyncProducer.accepted[0]?.[0])).toBe('later');
     expect(publisher.publishCalls).toBe(0);
-    expect(await metricLine(app, 'async_produce_queued_total')).toEqual([
-      'async_produce_queued_total{service="service-a"} 1',
-    ]);
+  });
+
+  it('leaves the partition out when it is chosen only when sent', async () => {
+    const { app, asyncProducer } = setupAsync();
+    asyncProducer.partitions = undefined;
+    const res = await postMessage(app, '"later"').query('async=true').expect(202);
+    expect(res.body).toEqual({ status: 'queued', topic: 'message-topic' });
   });
 
   it("answers the tutorial's kind of sentence for Accept: text/plain", async () => {
-    const { app } = setup();
+    const { app } = setupAsync();
     const res = await postMessage(app, '"later"')
       .query('async=true')
       .set('Accept', 'text/plain')
       .expect(202);
-    expect(res.text).toBe("Message 'later' queued for message-topic [[0]]");
-  });
-
-  it('counts and logs with the request id a failure that comes after the 202', async () => {
-    const lines: string[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-    const { app, publisher } = setup({ logger });
-    await postMessage(app).query('async=true').set('X-Request-Id', 'req-async-1').expect(202);
-    publisher.queued[0]?.settle({
-      ok: false,
-      problem: new HttpProblem({ status: 413, title: 'Content Too Large', detail: 'too large' }),
-      reason: 'too-large',
-    });
-    await settled();
-    expect(await metricLine(app, 'async_produce_failures_total')).toEqual([
-      'async_produce_failures_total{reason="too-large",service="service-a"} 1',
-    ]);
-    const failure = lines
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((entry) => entry.msg === 'async produce failed after its 202 answer');
-    expect(failure).toEqual(
-      expect.objectContaining({ requestId: 'req-async-1', reason: 'too-large', status: 413 }),
+    expect(res.text).toBe(
+      "Message 'later' stored for message-topic [[0]]; it is sent when Kafka takes it",
     );
   });
 
-  it('counts nothing as failed when Kafka acknowledges the message', async () => {
-    const { app, publisher } = setup();
-    await postMessage(app).query('async=true').expect(202);
-    publisher.queued[0]?.settle({
-      ok: true,
-      published: { topic: 'message-topic', partition: 0, offset: '0', timestamp: TIMESTAMP },
-    });
-    await settled();
-    expect(await metricLine(app, 'async_produce_failures_total')).toEqual([]);
-  });
-
-  it('answers 503 at once when the queue is full, and queues nothing', async () => {
-    const { app, publisher } = setup();
-    publisher.refuseQueue = problems.serviceUnavailable('Too many messages are waiting.', 1);
+  it('answers 503 with Retry-After when the outbox is full, and stores nothing', async () => {
+    const { app, asyncProducer } = setupAsync();
+    asyncProducer.refuse = problems.serviceUnavailable('The outbox is full.', 5);
     const res = await postMessage(app).query('async=true');
     expectProblem(res, 503);
-    expect(res.headers['retry-after']).toBe('1');
-    expect(publisher.queued).toHaveLength(0);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(asyncProducer.accepted).toHaveLength(0);
+  });
+
+  it('answers 503 when no outbox is configured', async () => {
+    const { app } = setup();
+    expectProblem(await postMessage(app).query('async=true'), 503);
   });
 
   it('refuses ?async=maybe with 400 naming the parameter', async () => {
-    const { app, publisher } = setup();
+    const { app, asyncProducer } = setupAsync();
     const res = await postMessage(app).query('async=maybe');
     expect(expectProblem(res, 400).errors).toEqual([expect.objectContaining({ name: 'async' })]);
-    expect(publisher.queued).toHaveLength(0);
+    expect(asyncProducer.accepted).toHaveLength(0);
   });
 
-  it('queues once per Idempotency-Key, but queues again after the first one failed', async () => {
-    const { app, publisher } = setup();
+  it('stores once per Idempotency-Key: a retry gets the same 202, replayed', async () => {
+    const { app, asyncProducer } = setupAsync();
     const post = () => postMessage(app).query('async=true').set('Idempotency-Key', 'async-k1');
     await post().expect(202);
     const replay = await post().expect(202);
     expect(replay.headers['idempotent-replayed']).toBe('true');
-    expect(publisher.queued).toHaveLength(1);
-
-    publisher.queued[0]?.settle({
-      ok: false,
-      problem: problems.serviceUnavailable('Kafka could not take the message.', 5),
-      reason: 'unavailable',
-    });
-    await settled();
-    const retry = await post().expect(202);
-    expect(retry.headers['idempotent-replayed']).toBeUndefined();
-    expect(publisher.queued).toHaveLength(2);
+    expect(asyncProducer.accepted).toHaveLength(1);
   });
 
   it('refuses the same Idempotency-Key used without async with 422', async () => {
-    const { app } = setup();
+    const { app } = setupAsync();
     await postMessage(app).set('Idempotency-Key', 'mixed-k').expect(200);
     expectProblem(
       await postMessage(app).query('async=true').set('Idempotency-Key', 'mixed-k'),
@@ -670,8 +630,8 @@ describe('POST /api/messages?async=true', () => {
 });
 
 describe('POST /api/messages/batch?async=true', () => {
-  it('answers 202 with one queued result per message', async () => {
-    const { app, publisher } = setup();
+  it('answers 202 with one queued result per message, stored together', async () => {
+    const { app, asyncProducer } = setupAsync();
     const res = await request(app)
       .post('/api/messages/batch?async=true')
       .set('Content-Type', 'application/json')
@@ -683,14 +643,11 @@ describe('POST /api/messages/batch?async=true', () => {
         { status: 'queued', topic: 'message-topic', partition: 0 },
       ],
     });
-    expect(publisher.queued.map(({ message }) => text(message))).toEqual(['a', 'b']);
-    expect(await metricLine(app, 'async_produce_queued_total')).toEqual([
-      'async_produce_queued_total{service="service-a"} 2',
-    ]);
+    expect(asyncProducer.accepted.map((group) => group.map(text))).toEqual([['a', 'b']]);
   });
 
-  it('answers 207 with the invalid message failed in place and the others queued', async () => {
-    const { app, publisher } = setup();
+  it('answers 207 with the invalid message failed in place and the others stored', async () => {
+    const { app, asyncProducer } = setupAsync();
     const res = await request(app)
       .post('/api/messages/batch?async=true')
       .set('Content-Type', 'application/json')
@@ -698,18 +655,18 @@ describe('POST /api/messages/batch?async=true', () => {
       .expect(207);
     expect(res.body.results[0]).toEqual({ status: 'queued', topic: 'message-topic', partition: 0 });
     expect(res.body.results[1].error).toEqual(expect.objectContaining({ status: 400 }));
-    expect(publisher.queued).toHaveLength(1);
+    expect(asyncProducer.accepted.flat()).toHaveLength(1);
   });
 
-  it('answers 503 problem+json when the queue is full, queuing none', async () => {
-    const { app, publisher } = setup();
-    publisher.refuseQueue = problems.serviceUnavailable('Too many messages are waiting.', 1);
+  it('answers 503 problem+json when the outbox is full, storing none', async () => {
+    const { app, asyncProducer } = setupAsync();
+    asyncProducer.refuse = problems.serviceUnavailable('The outbox is full.', 5);
     const res = await request(app)
       .post('/api/messages/batch?async=true')
       .set('Content-Type', 'application/json')
       .send({ messages: [{ value: 'a' }, { value: 'b' }] });
-    expect(expectProblem(res, 503).detail).toMatch(/^No message was queued: /);
-    expect(publisher.queued).toHaveLength(0);
+    expect(expectProblem(res, 503).detail).toBe('The outbox is full.');
+    expect(asyncProducer.accepted).toHaveLength(0);
   });
 });
 

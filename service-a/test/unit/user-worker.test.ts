@@ -38,10 +38,6 @@ class ScriptedPublisher implements MessagePublisher {
   async publishMany(): Promise<PublishResult[]> {
     throw new Error('not used by the worker');
   }
-
-  enqueueMany(): never {
-    throw new Error('not used by the worker');
-  }
 }
 
 const landed = (offset: number): PublishedMessage => ({
