@@ -20,6 +20,8 @@ export async function spawnService(
   name: 'service-a' | 'service-b',
   env: Record<string, string>,
   logName: string,
+  /** `live`: return once it answers at all (a service-a whose Kafka is down is never ready). */
+  { until = 'ready' }: { until?: 'ready' | 'live' } = {},
 ): Promise<ChildService> {
   const root = repoRoot(__dirname);
   const port = await findFreePort();
@@ -57,7 +59,7 @@ export async function spawnService(
   };
   await waitFor(`${name} ready`, async () => {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    return (await fetch(`${url}/health/ready`)).ok;
+    return (await fetch(`${url}/health/${until}`)).ok;
   });
   return service;
 }

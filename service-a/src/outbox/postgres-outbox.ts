@@ -48,8 +48,9 @@ export class PostgresOutbox implements OutboxStore {
     lockRetryMs?: number;
   }): Promise<PostgresOutbox> {
     const outbox = new PostgresOutbox(url, table, lockRetryMs);
-    try {
-      await outbox.pool.query(`
+    // Replicas starting together may race to create the table: the loser finds it made.
+    const create = () =>
+      outbox.pool.query(`
         CREATE TABLE IF NOT EXISTS ${table} (
           id BIGSERIAL PRIMARY KEY,
           key BYTEA,
@@ -59,6 +60,11 @@ export class PostgresOutbox implements OutboxStore {
           timestamp BIGINT NOT NULL,
           bytes INTEGER NOT NULL
         )`);
+    try {
+      await create().catch((error: { code?: string }) => {
+        if (error.code === '23505' || error.code === '42P07') return create();
+        throw error;
+      });
     } catch (error) {
       await outbox.pool.end().catch(() => undefined);
       throw new Error(
