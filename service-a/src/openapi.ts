@@ -69,7 +69,7 @@ export function openApiDocument({
     info: {
       title: 'service-a: produce messages to Kafka',
       version: '0.1.0',
-      description: `POST a message and it is written to the Kafka topic \`${topic}\`. The answer comes only after Kafka acknowledged the write (acks=all), and says where the message landed; with \`?async=true\` it comes (202) as soon as the message is queued in service-a, before Kafka acknowledged it.`,
+      description: `POST a message and it is written to the Kafka topic \`${topic}\`. The answer comes only after Kafka acknowledged the write (acks=all), and says where the message landed; with \`?async=true\` it comes (202) once the message is stored in service-a's outbox (on its disk, or in a shared PostgreSQL table), before Kafka has it; the outbox sends it when Kafka takes it, also after an outage or a restart (at least once).`,
     },
     tags: [{ name: 'messages' }, { name: 'health' }],
     paths: {
@@ -113,13 +113,13 @@ export function openApiDocument({
             },
             '202': {
               description:
-                'With `?async=true`: the message is queued in service-a, not yet acknowledged by Kafka. A later failure is only logged and counted (`async_produce_failures_total`).',
+                'With `?async=true`: the message is stored in the outbox and will be sent when Kafka takes it (at least once; `outbox_depth` on /metrics shows what waits). Only a message Kafka refuses for good (too large) is then dropped, logged and counted in `outbox_dropped_total`.',
               content: {
                 'application/json': { schema: { $ref: '#/components/schemas/Queued' } },
                 'text/plain': {
                   schema: {
                     type: 'string',
-                    example: `Message 'Hello, Kafka!' queued for ${topic} [[0]]`,
+                    example: `Message 'Hello, Kafka!' stored for ${topic} [[0]]; it is sent when Kafka takes it`,
                   },
                 },
               },
@@ -144,7 +144,7 @@ export function openApiDocument({
               },
             },
             '503': problemResponse(
-              'Kafka is unreachable or did not acknowledge in time, or (with async) the produce queue is full and nothing was queued; retry after the Retry-After seconds.',
+              'Kafka is unreachable or did not acknowledge in time, or (with async) the outbox is full or cannot store, and nothing was accepted; retry after the Retry-After seconds.',
             ),
           },
         },
@@ -153,7 +153,7 @@ export function openApiDocument({
         post: {
           tags: ['messages'],
           summary: 'Produce many messages',
-          description: `Up to ${batchLimits.maxMessages} messages, at most ${batchLimits.maxBytes} bytes of JSON. Each value follows the single POST's rule (a string is stored as its text, any other JSON value as compact JSON; send numbers beyond double precision as strings). A binary value is a base64 string with \`"encoding": "base64"\`, stored as the decoded bytes (record content-type application/octet-stream). Each message gets its own result, in order: where it landed (or, with \`?async=true\`, that it was queued), or its error.`,
+          description: `Up to ${batchLimits.maxMessages} messages, at most ${batchLimits.maxBytes} bytes of JSON. Each value follows the single POST's rule (a string is stored as its text, any other JSON value as compact JSON; send numbers beyond double precision as strings). A binary value is a base64 string with \`"encoding": "base64"\`, stored as the decoded bytes (record content-type application/octet-stream). Each message gets its own result, in order: where it landed (or, with \`?async=true\`, that it was stored in the outbox), or its error.`,
           parameters: [...openApiQueryParameters(batchQuerySchema), idempotencyParameter],
           requestBody: {
             required: true,
@@ -168,7 +168,7 @@ export function openApiDocument({
             },
             '202': {
               description:
-                'With `?async=true`: every message was queued (each result is `{ status: "queued", topic, partition }`), none acknowledged yet.',
+                'With `?async=true`: every message was stored in the outbox together (each result is `{ status: "queued", topic, partition }`), none sent yet.',
               content: {
                 'application/json': {
                   schema: {
@@ -182,7 +182,7 @@ export function openApiDocument({
             },
             '207': {
               description:
-                'Some messages were written (or, with async, queued); each result says which (an `error` member marks a failure).',
+                'Some messages were written (or, with async, stored); each result says which (an `error` member marks a failure).',
               content: {
                 'application/json': { schema: { $ref: '#/components/schemas/BatchResults' } },
               },
@@ -254,14 +254,15 @@ export function openApiDocument({
         },
         Queued: {
           type: 'object',
-          required: ['status', 'topic', 'partition'],
+          required: ['status', 'topic'],
           properties: {
             status: { type: 'string', enum: ['queued'] },
             topic: { type: 'string', example: topic },
             partition: {
               type: 'integer',
               example: 0,
-              description: 'Chosen when queued (the key decides, or round robin).',
+              description:
+                'Chosen when stored (the key decides, or round robin); absent when service-a did not know the partitions yet (Kafka unreachable since it started): then chosen when sent, the same way.',
             },
           },
           example: { status: 'queued', topic, partition: 0 },
