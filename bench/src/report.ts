@@ -8,6 +8,8 @@ export interface BenchResults {
   machine: Record<string, string | number>;
   settings: Record<string, number>;
   singlePost: { service: LoadResult; noopCeiling: LoadResult; bridge: LoadResult | null };
+  /** `?async=true`: accepted into the outbox, and accepted-and-sent over load plus drain. */
+  asyncOutbox?: { accepted: LoadResult; sentPerSec: number; drainSec: number };
   batchPost: {
     service: LoadResult;
     rawKafkaJs: { messagesPerSec: number };
@@ -50,6 +52,12 @@ export function renderMarkdown(r: BenchResults): string {
     '| --- | --- | --- | --- | --- |',
     row('1. single POST (service-a)', r.singlePost.service),
     row('1. no-op POST, same app (HTTP ceiling)', r.singlePost.noopCeiling),
+    ...(r.asyncOutbox
+      ? [
+          row('1b. single POST ?async=true (into the outbox)', r.asyncOutbox.accepted),
+          `| 1b. the same, accepted and sent to Kafka (drain ${r.asyncOutbox.drainSec.toFixed(1)} s after the load) | ${number(r.asyncOutbox.sentPerSec)} | | | |`,
+        ]
+      : []),
     row('2. batch POST of 100 (service-a)', r.batchPost.service),
     `| 2. raw KafkaJS send of 100, in-process | ${number(r.batchPost.rawKafkaJs.messagesPerSec)} | | | |`,
     row('3. single GET (service-b)', r.get.single),

@@ -155,6 +155,20 @@ async function main(): Promise<void> {
     log('1. single-message POST, and the no-op POST ceiling');
     const noop = await post(`${a.url}/api/bench/noop`, HELLO);
     const single = await post(`${a.url}/api/messages`, HELLO);
+    log('1b. single POST ?async=true through the outbox (SQLite, synced), and its drain');
+    const asyncSingle = await post(`${a.url}/api/messages?async=true`, HELLO);
+    const drainStarted = Date.now();
+    const outboxDepth = async () =>
+      ((await a.readiness()) as { outbox?: { depth?: number } }).outbox?.depth ?? 0;
+    await until('the outbox drained', async () => (await outboxDepth()) === 0, 300_000);
+    const drainSec = (Date.now() - drainStarted) / 1000;
+    const accepted = asyncSingle.messagesPerSec * settings.durationSec;
+    const asyncOutbox = {
+      accepted: asyncSingle,
+      // Accepted and sent to Kafka, over the load and the drain after it.
+      sentPerSec: accepted / (settings.durationSec + drainSec),
+      drainSec,
+    };
     log('2. batch POST of 100, and raw KafkaJS sends of 100');
     const batchLoad = await post(
       `${a.url}/api/messages/batch`,
@@ -223,6 +237,7 @@ async function main(): Promise<void> {
       machine: machine(),
       settings,
       singlePost: { service: single, noopCeiling: noop, bridge: null },
+      asyncOutbox,
       batchPost: { service: batch, rawKafkaJs: rawBatch, bridge: null },
       get: { single: singleGet, batch: batchGet, rawKafkaJs: rawGet, bridge: null },
       endToEnd: e2e,
