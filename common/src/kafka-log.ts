@@ -11,8 +11,9 @@
 import { createRequire } from 'node:module';
 import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 import type { Logger } from './logger';
+import { RepeatFolder, type Level } from './repeat-folder';
 
-type Level = 'error' | 'warn' | 'info' | 'debug';
+export { RepeatFolder } from './repeat-folder';
 
 /** The messages of Kafka protocol errors KafkaJS treats as transient and retries. */
 const RETRIABLE_PROTOCOL_ERRORS: ReadonlySet<string> = (() => {
@@ -58,44 +59,6 @@ export function levelFor(
   }
   if (CONNECTION_TROUBLE.test(message) || CONNECTION_TROUBLE.test(error)) return 'warn';
   return level;
-}
-
-/** Folds repeats: the same message (numbers aside) within a window is counted, not written. */
-export class RepeatFolder {
-  private readonly windows = new Map<string, { until: number; folded: number }>();
-
-  constructor(
-    private readonly windowMs: number,
-    private readonly write: (level: Level, extra: Record<string, unknown>, message: string) => void,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  log(level: Level, extra: Record<string, unknown>, message: string): void {
-    if (level !== 'error' && level !== 'warn') return this.write(level, extra, message);
-    const key = `${level}:${message}:${String(extra.error ?? '')}`.replace(/\d+/g, '#');
-    const at = this.now();
-    const open = this.windows.get(key);
-    if (open && at < open.until) {
-      open.folded += 1;
-      return;
-    }
-    const folded = open?.folded ?? 0;
-    this.windows.set(key, { until: at + this.windowMs, folded: 0 });
-    // The count of the previous window rides on the next line; a window that ends quietly says
-    // nothing more (the repeats stopped, which the next healthy line makes plain).
-    this.write(
-      level,
-      folded > 0 ? { ...extra, repeatedSinceLastLine: folded } : extra,
-      folded > 0 ? `${message} (and ${folded} more like it)` : message,
-    );
-    if (this.windows.size > 500) this.forgetClosed(at);
-  }
-
-  private forgetClosed(at: number): void {
-    for (const [key, window] of this.windows) {
-      if (window.until <= at && window.folded === 0) this.windows.delete(key);
-    }
-  }
 }
 
 export function kafkaLogCreator(

@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from './logger';
+import { RepeatFolder } from './repeat-folder';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -130,6 +131,9 @@ export function methodNotAllowed(allow: readonly string[]): RequestHandler {
 
 /** The last middleware of each app: every error becomes problem+json; only 5xx are logged as errors. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
+  const unavailable = new RepeatFolder<Logger>(10_000, (level, extra, message, log) =>
+    (log ?? logger)[level](extra, message),
+  );
   return (error: unknown, req, res, next) => {
     const log = (res.locals.log as Logger | undefined) ?? logger;
     if (res.headersSent) {
@@ -148,8 +152,18 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
             detail: 'The server failed to handle the request; the failure has been logged.',
             cause: error,
           }));
-    if (problem.status >= 500) {
+    if (problem.status === 500) {
       log.error({ err: problem.cause ?? error, method: req.method, path: req.path }, problem.title);
+    } else if (problem.status > 500) {
+      // A deliberate answer (Kafka away, a timeout), not a fault: one line without a stack trace,
+      // and during an outage one line every few seconds with the count of the others.
+      const cause = problem.cause instanceof Error ? problem.cause.message : undefined;
+      unavailable.log(
+        'warn',
+        { status: problem.status, method: req.method, path: req.path, ...(cause ? { cause } : {}) },
+        `answered ${problem.status}: ${problem.detail ?? problem.title}`,
+        log,
+      );
     }
     sendProblem(res, problem);
   };

@@ -152,6 +152,7 @@ describe('npm start', () => {
     });
     const [jvm] = processesMentioning(dataDir);
     expect(jvm).toBeDefined();
+    const beforeKill = run.lines.length;
     process.kill(jvm as number, 'SIGKILL');
 
     await waitFor(
@@ -164,6 +165,15 @@ describe('npm start', () => {
       intervalMs: 500,
     });
     expect(processesMentioning(dataDir)).toHaveLength(1);
+    // The outage is told in a few lines: warnings, no errors, no stack traces.
+    const outage = run.lines.slice(beforeKill);
+    const warnings = outage.filter((l) => / WARN /.test(l));
+    console.log(
+      `npm start, broker SIGKILLed and restarted: ${outage.length} lines, ${warnings.length} WARN`,
+    );
+    expect(outage.filter((l) => / (ERROR|FATAL) /.test(l))).toEqual([]);
+    expect(outage.filter((l) => /\bat .+:\d+:\d+\)?$|\\n +at /.test(l))).toEqual([]);
+    expect(warnings.length).toBeLessThan(30);
 
     run.child.kill('SIGHUP');
     await run.exited;

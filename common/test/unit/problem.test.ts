@@ -10,18 +10,26 @@ import {
   problems,
 } from '@kafka-http/common';
 
-function appWith(route: (app: Express) => void): { app: Express; errors: unknown[] } {
+function appWith(route: (app: Express) => void): {
+  app: Express;
+  errors: unknown[];
+  warnings: { obj: unknown; msg: string }[];
+} {
   const logger = createLogger({ name: 'problem-test', level: 'silent' });
   const errors: unknown[] = [];
-  // Record what problemHandler logs as errors without printing anything.
+  const warnings: { obj: unknown; msg: string }[] = [];
+  // Record what problemHandler logs without printing anything.
   jest.spyOn(logger, 'error').mockImplementation(((obj: unknown) => {
     errors.push(obj);
   }) as typeof logger.error);
+  jest.spyOn(logger, 'warn').mockImplementation(((obj: unknown, msg: string) => {
+    warnings.push({ obj, msg });
+  }) as typeof logger.warn);
   const app = express();
   route(app);
   app.use(notFoundHandler());
   app.use(problemHandler(logger));
-  return { app, errors };
+  return { app, errors, warnings };
 }
 
 function failWith(error: unknown): RequestHandler {
@@ -209,7 +217,7 @@ describe('problemHandler with other errors', () => {
   });
 
   it('sends an HttpProblem as it is, with its headers', async () => {
-    const { app, errors } = appWith((a) =>
+    const { app, errors, warnings } = appWith((a) =>
       a.get('/busy', failWith(problems.serviceUnavailable('Try later.', 7))),
     );
     const res = await request(app).get('/busy?x=1');
@@ -222,7 +230,17 @@ describe('problemHandler with other errors', () => {
       detail: 'Try later.',
       instance: '/busy?x=1',
     });
-    expect(errors).toHaveLength(1);
+    // A deliberate 503 is not a fault: a warning without a stack, folded when it repeats.
+    expect(errors).toHaveLength(0);
+    expect(warnings).toEqual([
+      {
+        obj: { status: 503, method: 'GET', path: '/busy' },
+        msg: 'answered 503: Try later.',
+      },
+    ]);
+    await request(app).get('/busy').expect(503);
+    await request(app).get('/busy').expect(503);
+    expect(warnings).toHaveLength(1);
   });
 
   it('answers unknown paths with 404 and unsupported methods with 405 and Allow', async () => {
