@@ -16,14 +16,22 @@ interface Run {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
-function npmStart(env: Record<string, string>): Run {
+/** The supervisor script itself, or (`viaNpm`) `npm start` as typed, npm in between. */
+function npmStart(env: Record<string, string>, { viaNpm = false } = {}): Run {
   const root = repoRoot(__dirname);
   const { KAFKA_BROKERS: _ignored, ...inherited } = process.env;
-  const child = spawn(
-    process.execPath,
-    [path.join(root, 'tools', 'local-kafka', 'dist', 'start-all.js')],
-    { env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const options = {
+    cwd: root,
+    env: { ...inherited, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+  };
+  const child = viaNpm
+    ? spawn('npm', ['start', '--silent'], options)
+    : spawn(
+        process.execPath,
+        [path.join(root, 'tools', 'local-kafka', 'dist', 'start-all.js')],
+        options,
+      );
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
@@ -196,4 +204,27 @@ describe('npm start', () => {
     expect(processesMentioning(dataDir)).toEqual([]);
     for (const port of Object.values(ports)) expect(await isPortFree(Number(port))).toBe(true);
   }, 240_000);
+
+  it('leaves nothing behind when npm itself is hung up (npm does not pass SIGHUP on)', async () => {
+    const ports = await freePorts();
+    const dataDir = newDataDir();
+    const run = npmStart({ ...ports, KAFKA_DATA_DIR: dataDir }, { viaNpm: true });
+    runs.push(run);
+    await waitFor('the banner', () => run.lines.some((l) => l.includes('Press Ctrl-C')), {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    });
+    run.child.kill('SIGHUP');
+    await run.exited;
+    await waitFor(
+      'every process of the run gone and every port free',
+      async () => {
+        if (processesMentioning(dataDir).length > 0) return false;
+        for (const port of Object.values(ports))
+          if (!(await isPortFree(Number(port)))) return false;
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+  }, 200_000);
 });

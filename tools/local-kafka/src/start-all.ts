@@ -106,6 +106,14 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => void stopAll(signal === 'SIGHUP' ? 129 : 0));
   }
+  // npm passes SIGINT and SIGTERM on to this script, not SIGHUP: when npm itself is hung up (or
+  // killed), this process is handed to another parent. Seen here as a changed parent pid.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid === parent || stopping) return;
+    say('WARN ', 'The process that ran npm start is gone; stopping everything.');
+    void stopAll(129);
+  }, 1000).unref();
   process.on('uncaughtException', (error) => {
     say('ERROR', `npm start failed: ${error.message}`);
     void stopAll(1);
