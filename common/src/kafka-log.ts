@@ -13,8 +13,6 @@ import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
 import type { Logger } from './logger';
 import { RepeatFolder, type Level } from './repeat-folder';
 
-export { RepeatFolder } from './repeat-folder';
-
 /** The messages of Kafka protocol errors KafkaJS treats as transient and retries. */
 const RETRIABLE_PROTOCOL_ERRORS: ReadonlySet<string> = (() => {
   try {

@@ -1,7 +1,8 @@
 // The KafkaJS log bridge: transient errors KafkaJS retries are debug, outages are warnings without
 // stack traces, and a line that repeats is written once per window with the count of the others.
 import { logLevel } from 'kafkajs';
-import { levelFor, RepeatFolder } from '../../src/kafka-log';
+import { levelFor } from '../../src/kafka-log';
+import { RepeatFolder } from '../../src/repeat-folder';
 
 describe('levelFor', () => {
   it('puts retried coordinator answers at debug', () => {

@@ -74,8 +74,11 @@ export function entriesWithin(rows: readonly OutboxRow[], maxBytes: number): Out
 }
 
 /** The bytes a message takes in the outbox, counted against OUTBOX_MAX_BYTES. */
-export function storedBytes(message: StoredMessage): number {
-  return message.value.length + (message.key?.length ?? 0) + encodeHeaders(message.headers).length;
+export function storedBytes(
+  message: StoredMessage,
+  encodedHeaders = encodeHeaders(message.headers),
+) {
+  return message.value.length + (message.key?.length ?? 0) + encodedHeaders.length;
 }
 
 /**

@@ -6,6 +6,7 @@ import pg from 'pg';
 import {
   encodeHeaders,
   entriesWithin,
+  storedBytes,
   GroupCommit,
   type OutboxEntry,
   type OutboxRow,
@@ -80,9 +81,7 @@ export class PostgresOutbox implements OutboxStore {
 
   private async insert(messages: StoredMessage[]): Promise<void> {
     const headers = messages.map((m) => encodeHeaders(m.headers));
-    const bytes = messages.map(
-      (m, i) => m.value.length + (m.key?.length ?? 0) + (headers[i] as string).length,
-    );
+    const bytes = messages.map((m, i) => storedBytes(m, headers[i]));
     // One statement for the whole group: its commit is the durability point of every 202 in it.
     await this.pool.query(
       `INSERT INTO ${this.table} (key, value, headers, partition, timestamp, bytes)

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import {
   encodeHeaders,
   entriesWithin,
+  storedBytes,
   GroupCommit,
   type OutboxEntry,
   type OutboxRow,
@@ -70,7 +71,7 @@ export class SqliteOutbox implements OutboxStore {
       let bytes = 0;
       for (const m of messages) {
         const headers = encodeHeaders(m.headers);
-        const size = m.value.length + (m.key?.length ?? 0) + headers.length;
+        const size = storedBytes(m, headers);
         insert.run(m.key, m.value, headers, m.partition, m.timestamp, size);
         bytes += size;
       }
