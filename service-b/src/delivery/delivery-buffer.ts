@@ -43,6 +43,8 @@ interface PartitionState {
   readonly tracker: PartitionTracker;
   /** Messages waiting for a client, ascending by offset. */
   readonly queue: MessageQueue;
+  /** Messages of this epoch handed out and not yet completed or abandoned. */
+  leases: number;
 }
 
 interface Waiter {
@@ -51,7 +53,8 @@ interface Waiter {
 
 export function messageBytes(message: BufferedMessage): number {
   let bytes = 64 + (message.key?.length ?? 0) + (message.value?.length ?? 0);
-  for (const [name, value] of Object.entries(message.headers)) {
+  for (const name in message.headers) {
+    const value = message.headers[name];
     bytes += name.length;
     for (const part of Array.isArray(value) ? value : [value]) bytes += part?.length ?? 0;
   }
@@ -221,7 +224,7 @@ export class DeliveryBuffer {
     for (const message of state.queue.items()) this.bytes -= messageBytes(message);
     this.queuedCount -= state.queue.length;
     // Leased messages of the old epoch stay in memory until their response or receipt ends.
-    this.staleLeases += this.leasesOf(state);
+    this.staleLeases += state.leases;
   }
 
   /** The commit position of every assigned partition that has one. */
@@ -244,12 +247,6 @@ export class DeliveryBuffer {
     for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
   }
 
-  private readonly leaseCounts = new WeakMap<PartitionState, number>();
-
-  private leasesOf(state: PartitionState): number {
-    return this.leaseCounts.get(state) ?? 0;
-  }
-
   private stateOf(partition: number): PartitionState {
     let state = this.partitions.get(partition);
     if (!state) {
@@ -257,6 +254,7 @@ export class DeliveryBuffer {
         epoch: this.nextEpoch++,
         tracker: new PartitionTracker(),
         queue: new MessageQueue(),
+        leases: 0,
       };
       this.partitions.set(partition, state);
       this.partitionOrder = [...this.partitions.keys()].sort((a, b) => a - b);
@@ -284,48 +282,51 @@ export class DeliveryBuffer {
 
   private lease(state: PartitionState, message: BufferedMessage): Lease {
     this.leasedCount++;
-    this.leaseCounts.set(state, this.leasesOf(state) + 1);
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      this.leasedCount--;
-      this.leaseCounts.set(state, this.leasesOf(state) - 1);
-      return true;
-    };
-    const current = () => this.partitions.get(message.partition)?.epoch === state.epoch;
-    return {
-      message,
-      complete: () => {
-        if (!settle()) return;
-        this.delivered++;
-        this.bytes -= messageBytes(message);
-        if (current()) {
-          const position = state.tracker.markDelivered(BigInt(message.offset));
-          if (position !== undefined) this.options.onCommittable?.(message.partition, position);
-        } else {
-          this.staleLeases--;
-        }
-        this.checkRoom();
-      },
-      abandon: () => {
-        if (!settle()) return;
-        this.returned++;
-        if (!current()) {
-          this.staleLeases--;
-          this.bytes -= messageBytes(message);
-          this.checkRoom();
-          return;
-        }
-        const waiter = this.closed ? undefined : this.waiters.shift();
-        if (waiter) {
-          waiter.resolve(this.lease(state, message));
-          return;
-        }
-        state.queue.insertInOrder(message);
-        this.queuedCount++;
-      },
-    };
+    state.leases++;
+    return new BufferLease(this, state, message);
+  }
+
+  /** A lease ended, whichever way. */
+  private settle(state: PartitionState): void {
+    this.leasedCount--;
+    state.leases--;
+  }
+
+  private isCurrent(state: PartitionState, message: BufferedMessage): boolean {
+    return this.partitions.get(message.partition)?.epoch === state.epoch;
+  }
+
+  /** @internal The response carrying a leased message was written. */
+  completeLease(state: PartitionState, message: BufferedMessage): void {
+    this.settle(state);
+    this.delivered++;
+    this.bytes -= messageBytes(message);
+    if (this.isCurrent(state, message)) {
+      const position = state.tracker.markDelivered(BigInt(message.offset));
+      if (position !== undefined) this.options.onCommittable?.(message.partition, position);
+    } else {
+      this.staleLeases--;
+    }
+    this.checkRoom();
+  }
+
+  /** @internal A leased message was not delivered. */
+  abandonLease(state: PartitionState, message: BufferedMessage): void {
+    this.settle(state);
+    this.returned++;
+    if (!this.isCurrent(state, message)) {
+      this.staleLeases--;
+      this.bytes -= messageBytes(message);
+      this.checkRoom();
+      return;
+    }
+    const waiter = this.closed ? undefined : this.waiters.shift();
+    if (waiter) {
+      waiter.resolve(this.lease(state, message));
+      return;
+    }
+    state.queue.insertInOrder(message);
+    this.queuedCount++;
   }
 
   private checkRoom(): void {
@@ -333,6 +334,29 @@ export class DeliveryBuffer {
       this.wasFull = false;
       this.options.onSpaceAvailable?.();
     }
+  }
+}
+
+/** One message handed out; a class rather than closures, as there is one per message delivered. */
+class BufferLease implements Lease {
+  private settled = false;
+
+  constructor(
+    private readonly buffer: DeliveryBuffer,
+    private readonly state: PartitionState,
+    readonly message: BufferedMessage,
+  ) {}
+
+  complete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.buffer.completeLease(this.state, this.message);
+  }
+
+  abandon(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.buffer.abandonLease(this.state, this.message);
   }
 }
 

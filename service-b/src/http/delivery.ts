@@ -32,8 +32,8 @@ export function onResponseOutcome(res: Response, delivered: () => void, lost: ()
 }
 
 export interface Delivery {
-  /** Extra fields for each message's JSON (receipt and deadline in manual mode). */
-  extras: Record<string, string>[];
+  /** Extra fields for each message's JSON (receipt and deadline in manual mode; none in auto). */
+  extras: (Record<string, string> | undefined)[];
 }
 
 /** Prepares the leases for a response and arranges how they settle with it. */
@@ -49,7 +49,7 @@ export function deliverWith(
       () => leases.forEach((lease) => lease.complete()),
       () => leases.forEach((lease) => lease.abandon()),
     );
-    return { extras: leases.map(() => ({})) };
+    return { extras: [] };
   }
   const held = leases.map((lease) => acks.hold(lease, visibilityMs));
   onResponseOutcome(

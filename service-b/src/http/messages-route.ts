@@ -93,8 +93,11 @@ async function takeForRequest(
   { buffer, kafka }: { buffer: DeliveryBuffer; kafka?: KafkaReachabilityView },
 ): Promise<Lease[] | undefined> {
   const clientGone = new AbortController();
-  res.once('close', () => clientGone.abort());
+  const onClose = () => clientGone.abort();
+  res.once('close', onClose);
   const leases = await take(clientGone.signal);
+  // Aborting creates an exception object: only a client that leaves while waiting needs it.
+  res.off('close', onClose);
   if (leases.length === 0) {
     if (buffer.isClosed) {
       throw problems.serviceUnavailable('The service is shutting down; try another instance.', 1);
@@ -186,7 +189,8 @@ export function messagesRouter({
         sendBody(res, 'application/octet-stream', raw.body);
         return;
       }
-      const body = recordJson(lease.message, { ...render, extras: extras[0] });
+      const extra = extras[0];
+      const body = recordJson(lease.message, extra ? { ...render, extras: extra } : render);
       sendBody(res, 'application/json; charset=utf-8', body);
     },
   );
@@ -215,10 +219,13 @@ export function messagesRouter({
         acks,
         visibilityMs: query.visibilityMs,
       });
-      const messages = leases.map((lease, i) =>
-        recordJson(lease.message, { ...render, extras: extras[i] }),
-      );
-      sendBody(res, 'application/json; charset=utf-8', `{"messages":[${messages.join(',')}]}`);
+      let body = '{"messages":[';
+      leases.forEach((lease, i) => {
+        const extra = extras[i];
+        if (i > 0) body += ',';
+        body += recordJson(lease.message, extra ? { ...render, extras: extra } : render);
+      });
+      sendBody(res, 'application/json; charset=utf-8', `${body}]}`);
     },
   );
 

@@ -4,8 +4,9 @@
 //
 // KafkaJS edges handled here:
 // - autoCommit is off: KafkaJS would otherwise commit records that are only buffered.
-// - When the buffer is full the topic is paused; KafkaJS stops the current batch and re-fetches
-//   from the last handled offset once resumed.
+// - When the buffer is full the topic is paused. Batches KafkaJS already fetched are still taken
+//   whole (discarding them made it fetch and decode most records several times); the next fetch
+//   leaves the paused topic out, and fetching resumes from the last resolved offset.
 // - After a rebalance KafkaJS re-fetches from the committed offset; the buffer drops offsets it
 //   already holds, and drops partitions that were revoked.
 // - consumer.commitOffsets() returns quietly without committing when the consumer is not running,
@@ -287,9 +288,12 @@ export class KafkaMessageSource {
     // KafkaJS drops what it fetched while a seek was pending: a batch that is not stale was
     // fetched after the seek was applied.
     if (!isStale()) this.unappliedSeeks.delete(partition);
-    // A batch fetched before the pause took effect waits: nothing is resolved, so KafkaJS fetches
-    // it again after the resume.
-    if (this.paused || this.blocked.has(partition)) return;
+    if (this.blocked.has(partition)) return;
+    // A batch is taken whole, even when the buffer filled up while the fetch was out: it is already
+    // fetched and decoded, and giving it back would mean fetching and decoding it again after the
+    // resume. Once paused, the next fetch leaves the topic out, so the buffer's limits are passed by
+    // at most the rest of one fetch response (KAFKA_FETCH_MAX_BYTES).
+    let accepted: string | undefined;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       const undecodable = undecodableBatch(message);
@@ -306,12 +310,12 @@ export class KafkaMessageSource {
         headers: message.headers ?? {},
         timestamp: message.timestamp,
       });
-      resolveOffset(message.offset);
-      if (this.options.buffer.isFull()) {
-        this.pause();
-        break;
-      }
+      accepted = message.offset;
     }
+    // Resolving the last record taken resolves everything before it (and, for the batch's last
+    // record, the control records after it), once per batch instead of once per record.
+    if (accepted !== undefined) resolveOffset(accepted);
+    if (this.options.buffer.isFull()) this.pause();
     await heartbeat();
   }
 

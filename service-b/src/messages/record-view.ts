@@ -10,18 +10,15 @@ import {
   AVRO_SCHEMA_HEADER,
   type AvroSchemaRegistry,
 } from '@kafka-http/common';
+import { isUtf8 } from 'node:buffer';
 import type { BufferedMessage } from '../delivery/delivery-buffer';
 
 export const BINARY_CONTENT_TYPE = 'application/octet-stream';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
+/** The bytes as text when they are valid UTF-8 (a byte order mark is kept), else undefined. */
 function asText(bytes: Buffer): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
+  // Validating first is much cheaper than a fatal TextDecoder throwing for every binary value.
+  return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
 }
 
 /** The first value of a header as text; undefined when absent, null or not UTF-8. */
@@ -121,11 +118,14 @@ export interface HeaderView {
   base64: string[];
 }
 
+const NO_BASE64: string[] = [];
+
 export function readHeaders(message: BufferedMessage): HeaderView {
   // No prototype: a header may be called `__proto__`.
   const headers = Object.create(null) as Record<string, HeaderValue>;
   const base64: string[] = [];
-  for (const [name, raw] of Object.entries(message.headers)) {
+  for (const name in message.headers) {
+    const raw = message.headers[name];
     const values: unknown[] = Array.isArray(raw) ? raw : [raw];
     const bytes = values.map((v) =>
       typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.isBuffer(v) ? v : null,
@@ -138,7 +138,17 @@ export function readHeaders(message: BufferedMessage): HeaderView {
     const shown = texts as (string | null)[];
     headers[name] = shown.length === 1 ? (shown[0] ?? null) : shown;
   }
-  return { headers, base64 };
+  return { headers, base64: base64.length === 0 ? NO_BASE64 : base64 };
+}
+
+/** The `headers` member's JSON: most records carry none, or a few text ones. */
+function headersJson(message: BufferedMessage): { json: string; base64: string[] } {
+  // for..in is the cheapest way to find out that there are none.
+  for (const _name in message.headers) {
+    const { headers, base64 } = readHeaders(message);
+    return { json: JSON.stringify(headers), base64 };
+  }
+  return { json: '{}', base64: NO_BASE64 };
 }
 
 /**
@@ -181,44 +191,62 @@ function fallbackRecordJson(
   });
 }
 
+// Rendered by concatenation, one string per record: this runs for every record delivered, and at
+// full speed the garbage of intermediate arrays and objects costs more than the rendering.
 function renderRecordJson(message: BufferedMessage, options: RenderOptions): string {
   const value = readValue(message, options.maxValueBytes, options.avro);
-  const key = message.key === null ? null : asText(message.key);
-  const { headers, base64 } = readHeaders(message);
-  const fields: string[] = [
-    `"topic":${JSON.stringify(message.topic)}`,
-    `"partition":${message.partition}`,
-    `"offset":${JSON.stringify(message.offset)}`,
-    `"key":${JSON.stringify(message.key === null ? null : (key ?? message.key.toString('base64')))}`,
-  ];
-  if (message.key !== null && key === undefined) fields.push('"keyEncoding":"base64"');
+  let json = `{"topic":${topicJson(message.topic)},"partition":${message.partition},"offset":${JSON.stringify(message.offset)},"key":`;
+  if (message.key === null) {
+    json += 'null';
+  } else {
+    const key = asText(message.key);
+    json +=
+      key === undefined
+        ? `${JSON.stringify(message.key.toString('base64'))},"keyEncoding":"base64"`
+        : JSON.stringify(key);
+  }
   switch (value.kind) {
     case 'json':
-      fields.push(`"value":${value.text}`);
+      json += `,"value":${value.text}`;
       break;
     case 'null':
     case 'omitted':
-      fields.push('"value":null');
+      json += ',"value":null';
+      break;
+    case 'base64':
+      json += `,"value":${JSON.stringify(value.text)},"encoding":"base64"`;
       break;
     default:
-      fields.push(`"value":${JSON.stringify(value.text)}`);
+      json += `,"value":${JSON.stringify(value.text)}`;
   }
-  if (value.kind === 'base64') fields.push('"encoding":"base64"');
-  if (value.schema !== undefined) fields.push(`"valueSchema":${JSON.stringify(value.schema)}`);
-  if (value.warning) fields.push(`"warning":${JSON.stringify(value.warning)}`);
+  if (value.schema !== undefined) json += `,"valueSchema":${JSON.stringify(value.schema)}`;
+  if (value.warning) json += `,"warning":${JSON.stringify(value.warning)}`;
   if (value.error) {
-    fields.push(
-      `"error":${JSON.stringify(value.error)}`,
-      `"valueBytes":${message.value?.length ?? 0}`,
-    );
+    json += `,"error":${JSON.stringify(value.error)},"valueBytes":${message.value?.length ?? 0}`;
   }
-  fields.push(`"headers":${JSON.stringify(headers)}`);
-  if (base64.length > 0) fields.push(`"base64Headers":${JSON.stringify(base64)}`);
-  fields.push(`"timestamp":${JSON.stringify(isoTimestamp(message.timestamp))}`);
-  for (const [name, extra] of Object.entries(options.extras ?? {})) {
-    fields.push(`${JSON.stringify(name)}:${JSON.stringify(extra)}`);
+  const headers = headersJson(message);
+  json += `,"headers":${headers.json}`;
+  if (headers.base64.length > 0) json += `,"base64Headers":${JSON.stringify(headers.base64)}`;
+  const timestamp = isoTimestamp(message.timestamp);
+  // ISO 8601 text needs no escaping.
+  json += timestamp === null ? ',"timestamp":null' : `,"timestamp":"${timestamp}"`;
+  const { extras } = options;
+  if (extras) {
+    for (const name in extras) json += `,${JSON.stringify(name)}:${JSON.stringify(extras[name])}`;
   }
-  return `{${fields.join(',')}}`;
+  return `${json}}`;
+}
+
+let lastTopic = '';
+let lastTopicJson = '""';
+
+/** A topic's name as JSON; one service reads one topic, so the last one is kept. */
+function topicJson(topic: string): string {
+  if (topic !== lastTopic) {
+    lastTopicJson = JSON.stringify(topic);
+    lastTopic = topic;
+  }
+  return lastTopicJson;
 }
 
 /** The tutorial's plain-text answer (base64 of the value when it cannot be read). */
@@ -231,8 +259,21 @@ export function recordText(message: BufferedMessage, options: RenderOptions = {}
   }
 }
 
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
+/** A record timestamp (milliseconds, as a string) in ISO 8601; null for Kafka's -1 (none). */
 export function isoTimestamp(ms: string): string | null {
-  // Kafka uses -1 for "no timestamp".
   const value = Number(ms);
-  return Number.isFinite(value) && value >= 0 ? new Date(value).toISOString() : null;
+  if (!Number.isFinite(value) || value < 0) return null;
+  if (!Number.isInteger(value) || value > 8.64e15) return new Date(value).toISOString();
+  // One Date per second of timestamps instead of one per record: the text up to the seconds is
+  // kept, and the milliseconds are appended.
+  const second = Math.floor(value / 1000);
+  if (second !== cachedSecond) {
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+    cachedSecond = second;
+  }
+  const milli = value - second * 1000;
+  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
