@@ -27,14 +27,19 @@ export const serviceBSettings = {
   KAFKA_SESSION_TIMEOUT_MS: integer(30_000, { min: 6000, max: 300_000 }),
   /**
    * Longest a fetch waits on the broker when nothing is new (a new message still arrives at once);
-   * also how soon fetching resumes after the buffer was full.
+   * also how soon fetching resumes after the buffer was full: with every partition paused KafkaJS
+   * sleeps this long between checks, so at 100 ms a fast reader found the buffer empty.
    */
-  KAFKA_FETCH_MAX_WAIT_MS: integer(100, { min: 10, max: 10_000 }),
-  // Consumer tuning: KafkaJS consumer options, with KafkaJS's own defaults.
+  KAFKA_FETCH_MAX_WAIT_MS: integer(25, { min: 10, max: 10_000 }),
+  // Consumer tuning: KafkaJS consumer options.
   /** Least data the broker gathers before answering a fetch (it answers after the max wait anyway). */
   KAFKA_FETCH_MIN_BYTES: integer(1, { min: 1, max: 64 * MIB }),
-  /** Most data one fetch returns, over all partitions. */
-  KAFKA_FETCH_MAX_BYTES: integer(10 * MIB, { min: 1024, max: 1024 * MIB }),
+  /**
+   * Most data one fetch returns, over all partitions (KafkaJS's default is 10 MiB). The buffer may
+   * pass its limits by one fetch, and every record of it is a live object until delivered, so this
+   * bounds memory as much as the buffer's own limits do.
+   */
+  KAFKA_FETCH_MAX_BYTES: integer(2 * MIB, { min: 1024, max: 1024 * MIB }),
   /** Most data one fetch returns per partition; keep it above the largest record. */
   KAFKA_MAX_BYTES_PER_PARTITION: integer(MIB, { min: 1024, max: 1024 * MIB }),
   /** How long the group waits for every member to rejoin during a rebalance. */

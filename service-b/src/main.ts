@@ -1,4 +1,7 @@
-// The service-b process: read the environment, start, stop on SIGTERM/SIGINT.
+// The service-b process: tune the heap, read the environment, start, stop on SIGTERM/SIGINT.
+import { tuneHeap } from './heap-tuning';
+tuneHeap();
+
 import { runService } from '@kafka-http/common';
 import { loadConfig } from './config';
 import { startServiceB } from './service';

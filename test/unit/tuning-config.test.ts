@@ -35,12 +35,12 @@ describe('service-a producer tuning', () => {
 });
 
 describe('service-b consumer tuning', () => {
-  it("when nothing is set, then KafkaJS's own defaults are used", () => {
+  it('when nothing is set, then fetches are sized for a bounded buffer and resume quickly', () => {
     expect(loadConfigB({})).toMatchObject({
       KAFKA_FETCH_MIN_BYTES: 1,
-      KAFKA_FETCH_MAX_BYTES: 10 * 1024 * 1024,
+      KAFKA_FETCH_MAX_BYTES: 2 * 1024 * 1024,
       KAFKA_MAX_BYTES_PER_PARTITION: 1024 * 1024,
-      KAFKA_FETCH_MAX_WAIT_MS: 100,
+      KAFKA_FETCH_MAX_WAIT_MS: 25,
       KAFKA_SESSION_TIMEOUT_MS: 30_000,
       KAFKA_REBALANCE_TIMEOUT_MS: 60_000,
       KAFKA_HEARTBEAT_INTERVAL_MS: 0,
@@ -51,7 +51,7 @@ describe('service-b consumer tuning', () => {
     expect(
       loadConfigB({
         KAFKA_FETCH_MIN_BYTES: '1024',
-        KAFKA_FETCH_MAX_BYTES: '2097152',
+        KAFKA_FETCH_MAX_BYTES: '4194304',
         KAFKA_MAX_BYTES_PER_PARTITION: '2097152',
         KAFKA_REBALANCE_TIMEOUT_MS: '20000',
         KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
@@ -59,7 +59,7 @@ describe('service-b consumer tuning', () => {
       }),
     ).toMatchObject({
       KAFKA_FETCH_MIN_BYTES: 1024,
-      KAFKA_FETCH_MAX_BYTES: 2097152,
+      KAFKA_FETCH_MAX_BYTES: 4194304,
       KAFKA_MAX_BYTES_PER_PARTITION: 2097152,
       KAFKA_REBALANCE_TIMEOUT_MS: 20_000,
       KAFKA_HEARTBEAT_INTERVAL_MS: 1000,
