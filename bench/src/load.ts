@@ -1,4 +1,6 @@
-// HTTP load with autocannon: requests and messages per second, latency percentiles.
+// HTTP load with autocannon: requests and messages per second, latency percentiles. autocannon
+// parses responses with little work of its own, so the load generator takes as little as possible
+// of the cores it shares with what it measures.
 import autocannon from 'autocannon';
 
 export interface LoadResult {
@@ -17,31 +19,37 @@ export interface LoadOptions {
   body?: string;
   connections: number;
   durationSec: number;
-  /** Messages carried by one successful response (for batches: counted from the body). */
+  /** Messages one successful response carries (default 1; 204 carries none). */
   messagesIn?: (body: string) => number;
+  /** A request each connection sends after every measured one (a commit), not counted itself. */
+  then?: { method: 'GET' | 'POST'; path: string };
 }
 
 export async function load(options: LoadOptions): Promise<LoadResult> {
   let messages = 0;
+  const { messagesIn } = options;
+  const measured: autocannon.Request = {
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+    onResponse: (status: number, body: string) => {
+      if (status >= 200 && status < 300 && status !== 204) {
+        messages += messagesIn ? messagesIn(body) : 1;
+      }
+    },
+  };
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
     duration: options.durationSec,
-    requests: [
-      {
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        body: options.body,
-        onResponse: (status: number, body: string) => {
-          if (status >= 200 && status < 300 && status !== 204) {
-            messages += options.messagesIn ? options.messagesIn(body) : 1;
-          }
-        },
-      },
-    ],
+    requests: options.then
+      ? [measured, { method: options.then.method, path: options.then.path }]
+      : [measured],
   });
+  // With a follow-up request, every other request is the follow-up.
+  const measuredRequests = options.then ? result.requests.total / 2 : result.requests.total;
   return {
-    requestsPerSec: result.requests.total / result.duration,
+    requestsPerSec: measuredRequests / result.duration,
     messagesPerSec: messages / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -50,7 +58,22 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** How many messages a service-b batch body holds (each carries exactly one "offset" member). */
-export function countMessages(body: string): number {
-  return body.split('"offset":').length - 1;
+/** Several loads at once (one per URL, the connections shared out), added together. */
+export async function loadAll(
+  urls: string[],
+  options: Omit<LoadOptions, 'url'>,
+): Promise<LoadResult> {
+  const each = Math.max(1, Math.floor(options.connections / urls.length));
+  const results = await Promise.all(
+    urls.map((url) => load({ ...options, url, connections: each })),
+  );
+  const sum = (pick: (r: LoadResult) => number) => results.reduce((a, r) => a + pick(r), 0);
+  return {
+    requestsPerSec: sum((r) => r.requestsPerSec),
+    messagesPerSec: sum((r) => r.messagesPerSec),
+    p50Ms: Math.max(...results.map((r) => r.p50Ms)),
+    p99Ms: Math.max(...results.map((r) => r.p99Ms)),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+  };
 }

@@ -1,31 +1,35 @@
 // The baselines: plain KafkaJS in this process, with the same producer settings as service-a
 // (idempotent, acks=all), and a plain consumer group reading the same backlog.
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import type { Pair } from './latency';
 
 export function benchKafka(brokers: string): Kafka {
   return new Kafka({ brokers: [brokers], clientId: 'bench', logLevel: logLevel.NOTHING });
 }
 
-/** Writes `total` records of `value` as fast as possible (setup, not measured). */
+/** Writes `total` records of `value`, spread evenly over `partitions` (setup, not measured). */
 export async function fill(
   kafka: Kafka,
   topic: string,
-  total: number,
-  value: string,
+  { total, value, partitions }: { total: number; value: string; partitions: number },
 ): Promise<void> {
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
-  const chunk = Array.from({ length: 5000 }, () => ({ value }));
+  const chunkSize = 5000;
   const inFlight: Promise<unknown>[] = [];
-  for (let sent = 0; sent < total; sent += chunk.length) {
+  for (let sent = 0; sent < total; sent += chunkSize) {
+    const size = Math.min(chunkSize, total - sent);
     inFlight.push(
       producer.send({
         topic,
         acks: 1,
-        messages: chunk.slice(0, Math.min(chunk.length, total - sent)),
+        messages: Array.from({ length: size }, (_, i) => ({
+          value,
+          partition: (sent + i) % partitions,
+        })),
       }),
     );
     if (inFlight.length >= 8) await Promise.all(inFlight.splice(0));
@@ -101,4 +105,33 @@ export async function rawConsume(
   const measured = count;
   await consumer.disconnect();
   return { messagesPerSec: measured / elapsed };
+}
+
+/** A raw KafkaJS idempotent producer (acks=all, one send per message) and a consumer group. */
+export function rawPair(kafka: Kafka, topic: string, groupId: string): Pair {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const connected = producer.connect();
+  return {
+    async send(value) {
+      await connected;
+      return producer.send({ topic, acks: -1, messages: [{ value }] });
+    },
+    async receive(onValue) {
+      const consumer = kafka.consumer({ groupId });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => onValue(message.value?.toString() ?? ''),
+      });
+      return async () => {
+        await consumer.disconnect();
+        await connected;
+        await producer.disconnect();
+      };
+    },
+  };
 }

@@ -1,30 +1,50 @@
-// `npm run bench`: one real local broker, the two services as production builds, and the same
-// measurements next to raw KafkaJS and the HTTP ceiling, in one run. Writes
+// `npm run bench`: one real local broker, the two services as production builds, raw KafkaJS and
+// any HTTP peer given with `--peer name=url`, measured with the same loads in one run. Writes
 // bench/results/latest.json and latest.md. `--smoke` runs every step for about a second (CI).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KAFKA_VERSION, repoRoot, startLocalKafka } from '@kafka-http/local-kafka';
-import { countMessages, load, type LoadResult } from './load';
+import { batchGets, singleGets, sseStreams } from './consume';
+import { measureLatency, pollingReceiver, type LatencyResult } from './latency';
+import { load, type LoadResult } from './load';
+import {
+  bridgeConsume,
+  bridgeProduce,
+  bridgeReceiver,
+  parsePeers,
+  type Peer,
+} from './peers/strimzi-bridge';
 import { residentMb, startService, until, type ServiceProcess } from './processes';
-import { benchKafka, fill, rawConsume, rawSendBatch } from './raw-kafka';
-import { renderMarkdown, type BenchResults } from './report';
+import { benchKafka, fill, rawConsume, rawPair, rawSendBatch } from './raw-kafka';
+import { renderMarkdown, type BenchResults, type BenchSettings, type PeerResults } from './report';
 
-const smoke = process.argv.includes('--smoke');
-const outIndex = process.argv.indexOf('--out');
+const argv = process.argv.slice(2);
+const smoke = argv.includes('--smoke');
+const outIndex = argv.indexOf('--out');
 const outDir =
   outIndex >= 0
-    ? path.resolve(process.argv[outIndex + 1] ?? '.')
+    ? path.resolve(argv[outIndex + 1] ?? '.')
     : path.join(repoRoot(__dirname), 'bench', 'results');
+const peers = parsePeers(argv);
+// `--brokers host:port`: measure on a broker that is already running (one a peer also talks to)
+// instead of starting one; topics and groups get this run's suffix and the topics are deleted after.
+const brokersIndex = argv.indexOf('--brokers');
+const externalBrokers = brokersIndex >= 0 ? argv[brokersIndex + 1] : undefined;
+const runId = Date.now().toString(36);
 
-const settings = smoke
+const settings: BenchSettings = smoke
   ? {
       durationSec: 1,
       connections: 16,
       batchConnections: 4,
-      backlog: 5_000,
+      consumeConnections: 4,
+      partitions: 8,
+      backlog: 20_000,
       memoryBacklog: 20_000,
+      valueBytes: 100,
+      processes: 2,
       e2eRate: 50,
       e2eSec: 1,
     }
@@ -32,16 +52,24 @@ const settings = smoke
       durationSec: 10,
       connections: 64,
       batchConnections: 16,
-      backlog: 1_000_000,
+      consumeConnections: 8,
+      partitions: 8,
+      backlog: 3_000_000,
       memoryBacklog: 1_000_000,
+      valueBytes: 100,
+      processes: os.cpus().length,
       e2eRate: 200,
       e2eSec: 10,
     };
 
 const HELLO = '"Hello, Kafka!"';
+const BATCH = 100;
 const BATCH_BODY = JSON.stringify({
-  messages: Array.from({ length: 100 }, () => ({ value: 'Hello, Kafka!' })),
+  messages: Array.from({ length: BATCH }, () => ({ value: 'Hello, Kafka!' })),
 });
+// A JSON string of valueBytes bytes: every JSON-speaking peer can read it (the Strimzi bridge's
+// json format refuses a value that is not JSON).
+const VALUE = JSON.stringify('x'.repeat(settings.valueBytes - 2));
 
 function log(line: string): void {
   console.log(`[bench] ${line}`);
@@ -61,98 +89,107 @@ function machine() {
   };
 }
 
-async function endToEnd(
-  a: ServiceProcess,
-  b: ServiceProcess,
-): Promise<{ p50Ms: number; p99Ms: number; count: number }> {
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const total = settings.e2eRate * settings.e2eSec;
-  let receiving = true;
-  const receivers = Array.from({ length: 2 }, async () => {
-    while (receiving) {
-      const res = await fetch(`${b.url}/api/messages/batch?max=100&waitMs=500`);
-      const { messages } = (await res.json()) as { messages: { value: string }[] };
-      const now = performance.now();
-      for (const { value } of messages) {
-        const sent = sentAt.get(value);
-        if (sent !== undefined) latencies.push(now - sent);
-      }
-    }
-  });
-  const start = performance.now();
-  const posts: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / settings.e2eRate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const value = `e2e-${i}`;
-    sentAt.set(value, performance.now());
-    posts.push(
-      fetch(`${a.url}/api/messages`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'text/plain' },
-        body: value,
-      }),
-    );
+/** Runs `measure` while sampling the resident memory of `pids`; returns the result and the peak. */
+async function withPeakMemory<T>(
+  pids: (number | undefined)[],
+  measure: () => Promise<T>,
+): Promise<{ result: T; peakMb: number }> {
+  let peakMb = 0;
+  const sample = () => {
+    for (const pid of pids) peakMb = Math.max(peakMb, residentMb(pid) ?? 0);
+  };
+  const timer = setInterval(sample, 100);
+  try {
+    const result = await measure();
+    sample();
+    return { result, peakMb };
+  } finally {
+    clearInterval(timer);
   }
-  await Promise.all(posts);
-  await until('every end-to-end message received', () => latencies.length >= total, 30_000);
-  receiving = false;
-  await Promise.all(receivers);
-  latencies.sort((x, y) => x - y);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { p50Ms: at(0.5), p99Ms: at(0.99), count: latencies.length };
 }
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kafka-bench-'));
-  log(`starting Kafka ${KAFKA_VERSION} (data in ${dataDir})`);
-  const broker = await startLocalKafka({ dataDir, heapMb: 1024 });
+  let broker: { brokers: string; stop(): Promise<void> };
+  if (externalBrokers) {
+    log(`using the running broker at ${externalBrokers}`);
+    broker = { brokers: externalBrokers, stop: async () => undefined };
+  } else {
+    log(`starting Kafka ${KAFKA_VERSION} (data in ${dataDir})`);
+    broker = await startLocalKafka({ dataDir, heapMb: 1024 });
+  }
   const kafka = benchKafka(broker.brokers);
+  const names = [
+    'produce',
+    'raw-produce',
+    'peer-produce',
+    'consume',
+    'memory',
+    'e2e-raw',
+    'e2e-peer',
+  ] as const;
+  const topic = Object.fromEntries(names.map((name) => [name, `bench-${name}-${runId}`])) as Record<
+    (typeof names)[number],
+    string
+  >;
+  const groupOf = (name: string) => `bench-${name}-${runId}`;
   const admin = kafka.admin();
   await admin.connect();
-  const topics = ['bench-produce', 'bench-raw-produce', 'bench-consume'];
   await admin.createTopics({
     waitForLeaders: true,
-    topics: topics.map((topic) => ({ topic, numPartitions: 1 })),
+    topics: Object.values(topic).map((name) => ({
+      topic: name,
+      numPartitions: settings.partitions,
+    })),
   });
-  await admin.disconnect();
   const running: ServiceProcess[] = [];
+  const common = { KAFKA_BROKERS: broker.brokers };
+  const consumerB = (topic: string, group: string) =>
+    startService('service-b', { ...common, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group });
   try {
-    const common = { KAFKA_BROKERS: broker.brokers };
     const a = await startService('service-a', {
       ...common,
-      KAFKA_TOPIC: 'bench-produce',
+      KAFKA_TOPIC: topic['produce'],
       BENCH_NOOP_ROUTE: 'true',
     });
     running.push(a);
 
-    log('4. end-to-end latency at a fixed rate');
-    const e2eB = await startService('service-b', {
-      ...common,
-      KAFKA_TOPIC: 'bench-produce',
-      KAFKA_GROUP_ID: 'bench-e2e',
-    });
-    const e2e = await endToEnd(a, e2eB);
+    // First, while service-a's topic is still empty.
+    log('4. POST-to-GET latency at a fixed rate, and a raw KafkaJS producer and consumer');
+    const e2eB = await consumerB(topic['produce'], groupOf('e2e'));
+    const e2e = await measureLatency(
+      {
+        send: (value) =>
+          fetch(`${a.url}/api/messages`, {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain' },
+            body: value,
+          }),
+        receive: pollingReceiver(async () => {
+          const res = await fetch(`${e2eB.url}/api/messages/batch?max=100&waitMs=500`);
+          const { messages } = (await res.json()) as { messages: { value: string }[] };
+          return messages.map((m) => m.value);
+        }),
+      },
+      { rate: settings.e2eRate, durationSec: settings.e2eSec, tag: 'service' },
+    );
     await e2eB.stop();
+    const e2eRaw = await measureLatency(rawPair(kafka, topic['e2e-raw'], groupOf('e2e-raw')), {
+      rate: settings.e2eRate,
+      durationSec: settings.e2eSec,
+      tag: 'raw',
+    });
 
-    const post = (
-      url: string,
-      body: string,
-      contentType = 'application/json',
-      connections = settings.connections,
-    ) =>
+    log('1. single-message POST, and the no-op POST ceiling');
+    const post = (url: string, body: string, connections = settings.connections) =>
       load({
         url,
         method: 'POST',
         body,
-        headers: { 'content-type': contentType },
+        headers: { 'content-type': 'application/json' },
         connections,
         durationSec: settings.durationSec,
       });
-    log('1. single-message POST, and the no-op POST ceiling');
     const noop = await post(`${a.url}/api/bench/noop`, HELLO);
     const single = await post(`${a.url}/api/messages`, HELLO);
     log('1b. single POST ?async=true through the outbox (SQLite, synced), and its drain');
@@ -169,66 +206,102 @@ async function main(): Promise<void> {
       sentPerSec: accepted / (settings.durationSec + drainSec),
       drainSec,
     };
-    log('2. batch POST of 100, and raw KafkaJS sends of 100');
+
+    log(`2. batch POST of ${BATCH}, and raw KafkaJS sends of ${BATCH}`);
     const batchLoad = await post(
       `${a.url}/api/messages/batch`,
       BATCH_BODY,
-      'application/json',
       settings.batchConnections,
     );
-    const batch: LoadResult = { ...batchLoad, messagesPerSec: batchLoad.requestsPerSec * 100 };
-    const rawBatch = await rawSendBatch(kafka, 'bench-raw-produce', {
-      batchSize: 100,
+    const batch: LoadResult = { ...batchLoad, messagesPerSec: batchLoad.requestsPerSec * BATCH };
+    const rawBatch = await rawSendBatch(kafka, topic['raw-produce'], {
+      batchSize: BATCH,
       concurrency: settings.batchConnections,
       durationSec: settings.durationSec,
     });
 
-    log(`filling bench-consume with ${settings.backlog} messages (setup)`);
-    await fill(kafka, 'bench-consume', settings.backlog, 'Hello, Kafka!');
-    log('3. single and batch GET, and a raw KafkaJS consumer');
-    const consumer = (group: string) =>
-      startService('service-b', { ...common, KAFKA_TOPIC: 'bench-consume', KAFKA_GROUP_ID: group });
-    const singleB = await consumer('bench-get-single');
-    const singleGet = await load({
-      url: `${singleB.url}/api/messages?waitMs=0`,
+    log(
+      `filling ${topic.consume} with ${settings.backlog} records of ${settings.valueBytes} bytes`,
+    );
+    await fill(kafka, topic['consume'], {
+      total: settings.backlog,
+      value: VALUE,
+      partitions: settings.partitions,
+    });
+    const consumeLoad = {
+      connections: settings.consumeConnections,
+      durationSec: settings.durationSec,
+    };
+    log('3. a raw KafkaJS consumer, then service-b: batch GETs of 100 and 500, single GETs, SSE');
+    const rawGet = await rawConsume(
+      kafka,
+      topic['consume'],
+      groupOf('raw-consumer'),
+      settings.durationSec,
+    );
+    const batchB = await consumerB(topic['consume'], groupOf('get-batch-100'));
+    const batch100 = await withPeakMemory([batchB.child.pid], () =>
+      batchGets([batchB.url], { ...consumeLoad, max: 100 }),
+    );
+    await batchB.stop();
+    const batch500B = await consumerB(topic['consume'], groupOf('get-batch-500'));
+    const batch500 = await batchGets([batch500B.url], { ...consumeLoad, max: 500 });
+    await batch500B.stop();
+    const singleB = await consumerB(topic['consume'], groupOf('get-single'));
+    const singleGet = await singleGets(singleB.url, {
       connections: settings.connections,
       durationSec: settings.durationSec,
     });
     await singleB.stop();
-    const batchB = await consumer('bench-get-batch');
-    const batchGet = await load({
-      url: `${batchB.url}/api/messages/batch?max=100&waitMs=0`,
-      connections: settings.batchConnections,
+    const sseB = await consumerB(topic['consume'], groupOf('get-sse'));
+    const sse = await sseStreams(sseB.url, {
+      streams: settings.consumeConnections,
       durationSec: settings.durationSec,
-      messagesIn: countMessages,
     });
-    await batchB.stop();
-    const rawGet = await rawConsume(
-      kafka,
-      'bench-consume',
-      'bench-raw-consumer',
-      settings.durationSec,
-    );
+    await sseB.stop();
 
-    log(`5. service-b resident memory with a backlog of ${settings.memoryBacklog} messages`);
-    if (settings.memoryBacklog > settings.backlog) {
-      await fill(
-        kafka,
-        'bench-consume',
-        settings.memoryBacklog - settings.backlog,
-        'Hello, Kafka!',
-      );
+    log(`3b. ${settings.processes} service-b processes in one group, batch GETs of 100`);
+    const group: ServiceProcess[] = [];
+    for (let i = 0; i < settings.processes; i++) {
+      group.push(await consumerB(topic['consume'], groupOf('get-processes')));
     }
-    const idle = await consumer('bench-memory');
+    running.push(...group);
+    // Every member has joined and holds its share before the clock starts.
+    await until('every process holding messages', async () => {
+      const states = await Promise.all(group.map((b) => b.readiness()));
+      return states.every((state) => ((state as { held?: number }).held ?? 0) > 0);
+    });
+    const processes = await batchGets(
+      group.map((b) => b.url),
+      { ...consumeLoad, max: 100 },
+    );
+    await Promise.all(group.map((b) => b.stop()));
+
+    log(`5. service-b resident memory, idle with a backlog of ${settings.memoryBacklog}`);
+    await fill(kafka, topic['memory'], {
+      total: settings.memoryBacklog,
+      value: VALUE,
+      partitions: settings.partitions,
+    });
+    const idle = await consumerB(topic['memory'], groupOf('memory'));
     running.push(idle);
     await until('service-b holding a full buffer', async () => {
       const { paused, held } = (await idle.readiness()) as { paused?: boolean; held?: number };
       return paused === true && (held ?? 0) > 0;
     });
-    let rssMb = 0;
+    let idleMb = 0;
     for (let i = 0; i < 10; i++) {
-      rssMb = Math.max(rssMb, residentMb(idle.child.pid) ?? 0);
+      idleMb = Math.max(idleMb, residentMb(idle.child.pid) ?? 0);
       await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const serving = await withPeakMemory([idle.child.pid], () =>
+      batchGets([idle.url], { ...consumeLoad, max: 100 }),
+    );
+    await idle.stop();
+
+    const peerResults: PeerResults[] = [];
+    for (const peer of peers) {
+      peerResults.push(await measurePeer(peer, consumeLoad));
     }
 
     const results: BenchResults = {
@@ -236,14 +309,26 @@ async function main(): Promise<void> {
       smoke,
       machine: machine(),
       settings,
-      singlePost: { service: single, noopCeiling: noop, bridge: null },
+      singlePost: { service: single, noopCeiling: noop },
       asyncOutbox,
-      batchPost: { service: batch, rawKafkaJs: rawBatch, bridge: null },
-      get: { single: singleGet, batch: batchGet, rawKafkaJs: rawGet, bridge: null },
-      endToEnd: e2e,
-      memory: { backlog: settings.memoryBacklog, serviceBRssMb: rssMb },
-      bridgeNote:
-        'The Strimzi Kafka Bridge was not run: io.strimzi:kafka-bridge is not published on Maven Central (every version from 0.20.0 to 1.0.0 answers 404) and its GitHub release downloads are not reachable from this machine.',
+      batchPost: { service: batch, rawKafkaJs: rawBatch },
+      get: {
+        batch100: batch100.result,
+        batch500,
+        processes,
+        single: singleGet,
+        sse,
+        rawKafkaJs: rawGet,
+      },
+      endToEnd: { service: e2e, rawKafkaJs: e2eRaw },
+      memory: {
+        backlog: settings.memoryBacklog,
+        idleMb,
+        servingMb: serving.peakMb,
+        servingMessagesPerSec: serving.result.messagesPerSec,
+        servingBacklogMb: batch100.peakMb,
+      },
+      peers: peerResults,
     };
     mkdirSync(outDir, { recursive: true });
     writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -252,8 +337,57 @@ async function main(): Promise<void> {
     console.log(`\n${markdown}`);
   } finally {
     await Promise.all(running.map((service) => service.stop()));
+    if (externalBrokers) await admin.deleteTopics({ topics: Object.values(topic) });
+    await admin.disconnect();
     await broker.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  async function measurePeer(
+    peer: Peer,
+    consumeLoad: { connections: number; durationSec: number },
+  ): Promise<PeerResults> {
+    log(`peer ${peer.name} (${peer.url}): single POST, batch POST of ${BATCH}`);
+    const produce = (records: number, connections: number) =>
+      bridgeProduce(peer, topic['peer-produce'], {
+        records,
+        value: 'Hello, Kafka!',
+        connections,
+        durationSec: settings.durationSec,
+      });
+    // Warm-up: the bridge opens a Kafka producer per connection on its first request.
+    await produce(1, settings.connections);
+    const singlePost = await produce(1, settings.connections);
+    const batchPost = await produce(BATCH, settings.batchConnections);
+    log(`peer ${peer.name}: batch GETs from ${consumeLoad.connections} consumer instances`);
+    const get = await bridgeConsume(peer, topic['consume'], {
+      ...consumeLoad,
+      group: groupOf(`peer-${peer.name}`),
+    });
+    log(`peer ${peer.name}: POST-to-GET latency`);
+    const receiver = await bridgeReceiver(
+      peer,
+      topic['e2e-peer'],
+      groupOf(`peer-e2e-${peer.name}`),
+    );
+    let endToEnd: LatencyResult;
+    try {
+      endToEnd = await measureLatency(
+        {
+          send: (value) =>
+            fetch(`${peer.url}/topics/${topic['e2e-peer']}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
+              body: JSON.stringify({ records: [{ value }] }),
+            }),
+          receive: pollingReceiver(() => receiver.poll(), 1),
+        },
+        { rate: settings.e2eRate, durationSec: settings.e2eSec, tag: peer.name },
+      );
+    } finally {
+      await receiver.close();
+    }
+    return { name: peer.name, url: peer.url, singlePost, batchPost, get, endToEnd };
   }
 }
 
