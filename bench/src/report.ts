@@ -9,7 +9,10 @@ export interface PeerResults {
   url: string;
   singlePost: LoadResult;
   batchPost: LoadResult;
+  /** Committing after every response, as service-b does. */
   get: ConsumeResult & { recordsPerResponse: number };
+  /** With the consumer's own auto-commit instead (no such guarantee). */
+  getAutoCommit: ConsumeResult & { recordsPerResponse: number };
   endToEnd: LatencyResult;
 }
 
@@ -163,6 +166,10 @@ export function renderMarkdown(r: BenchResults): string {
       consumeRow(
         `${peer.name}: ${s.consumeConnections} consumer instances, poll and commit (${peer.get.recordsPerResponse.toFixed(0)} records a response)`,
         peer.get,
+      ),
+      consumeRow(
+        `${peer.name}: the same with auto-commit, no commit per response (a crash can lose records)`,
+        peer.getAutoCommit,
       ),
       latencyRow(`${peer.name}: POST to GET, same rate`, peer.endToEnd),
     ]),

@@ -63,6 +63,8 @@ const settings: BenchSettings = smoke
     };
 
 const HELLO = '"Hello, Kafka!"';
+/** service-b's default KAFKA_FETCH_MAX_WAIT_MS, given to the raw consumer of the latency pair. */
+const SERVICE_B_FETCH_WAIT_MS = 25;
 const BATCH = 100;
 const BATCH_BODY = JSON.stringify({
   messages: Array.from({ length: BATCH }, () => ({ value: 'Hello, Kafka!' })),
@@ -174,11 +176,14 @@ async function main(): Promise<void> {
       { rate: settings.e2eRate, durationSec: settings.e2eSec, tag: 'service' },
     );
     await e2eB.stop();
-    const e2eRaw = await measureLatency(rawPair(kafka, topic['e2e-raw'], groupOf('e2e-raw')), {
-      rate: settings.e2eRate,
-      durationSec: settings.e2eSec,
-      tag: 'raw',
-    });
+    const e2eRaw = await measureLatency(
+      rawPair(kafka, topic['e2e-raw'], groupOf('e2e-raw'), SERVICE_B_FETCH_WAIT_MS),
+      {
+        rate: settings.e2eRate,
+        durationSec: settings.e2eSec,
+        tag: 'raw',
+      },
+    );
 
     log('1. single-message POST, and the no-op POST ceiling');
     const post = (url: string, body: string, connections = settings.connections) =>
@@ -364,6 +369,11 @@ async function main(): Promise<void> {
       ...consumeLoad,
       group: groupOf(`peer-${peer.name}`),
     });
+    const getAutoCommit = await bridgeConsume(peer, topic['consume'], {
+      ...consumeLoad,
+      group: groupOf(`peer-${peer.name}-auto-commit`),
+      autoCommit: true,
+    });
     log(`peer ${peer.name}: POST-to-GET latency`);
     const receiver = await bridgeReceiver(
       peer,
@@ -387,7 +397,7 @@ async function main(): Promise<void> {
     } finally {
       await receiver.close();
     }
-    return { name: peer.name, url: peer.url, singlePost, batchPost, get, endToEnd };
+    return { name: peer.name, url: peer.url, singlePost, batchPost, get, getAutoCommit, endToEnd };
   }
 }
 

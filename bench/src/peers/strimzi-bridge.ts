@@ -63,6 +63,7 @@ async function createConsumers(
   group: string,
   topic: string,
   count: number,
+  autoCommit = false,
 ): Promise<BridgeConsumer[]> {
   const consumers: BridgeConsumer[] = [];
   for (let i = 0; i < count; i++) {
@@ -74,7 +75,7 @@ async function createConsumers(
         name: `bench-${i}`,
         format: 'json',
         'auto.offset.reset': 'earliest',
-        'enable.auto.commit': false,
+        'enable.auto.commit': autoCommit,
       }),
     );
     if (created.status !== 200) {
@@ -99,13 +100,17 @@ async function createConsumers(
   return consumers;
 }
 
-async function pollAndCommit(client: KeepAliveClient, consumer: BridgeConsumer): Promise<number> {
+async function pollAndCommit(
+  client: KeepAliveClient,
+  consumer: BridgeConsumer,
+  commit = true,
+): Promise<number> {
   const res = await client.request('GET', `${consumer.baseUri}/records?timeout=100`, {
     accept: JSON_RECORDS,
   });
   if (res.status !== 200) throw new Error(`polling answered ${res.status}`);
   const count = countRecords(res.text);
-  if (count > 0) {
+  if (count > 0 && commit) {
     const committed = await client.request('POST', `${consumer.baseUri}/offsets`);
     if (committed.status !== 204) throw new Error(`committing answered ${committed.status}`);
   }
@@ -120,22 +125,30 @@ async function deleteConsumers(client: KeepAliveClient, consumers: BridgeConsume
 
 /**
  * `connections` consumer instances in one new group read the backlog of `topic`, each on its own
- * keep-alive connection: poll, commit, poll again.
+ * keep-alive connection: poll, commit, poll again. With `autoCommit` the instances commit on their
+ * own every few seconds instead (faster, and what a crash then loses is whatever was polled since).
  */
 export async function bridgeConsume(
   peer: Peer,
   topic: string,
-  { group, connections, durationSec }: { group: string; connections: number; durationSec: number },
+  {
+    group,
+    connections,
+    durationSec,
+    autoCommit = false,
+  }: { group: string; connections: number; durationSec: number; autoCommit?: boolean },
 ): Promise<ConsumeResult & { recordsPerResponse: number }> {
   const client = new KeepAliveClient(connections);
-  const consumers = await createConsumers(client, peer, group, topic, connections);
+  const consumers = await createConsumers(client, peer, group, topic, connections, autoCommit);
   try {
     // Warm-up: the group has settled once every instance has read records of its own.
     const seen = consumers.map(() => 0);
     await until(
       `${peer.name}: records for every consumer instance`,
       async () => {
-        const counts = await Promise.all(consumers.map((c) => pollAndCommit(client, c)));
+        const counts = await Promise.all(
+          consumers.map((c) => pollAndCommit(client, c, !autoCommit)),
+        );
         counts.forEach((count, i) => (seen[i] = (seen[i] ?? 0) + count));
         return seen.every((count) => count > 0);
       },
@@ -149,7 +162,9 @@ export async function bridgeConsume(
           connections: 1,
           durationSec,
           messagesIn: countRecords,
-          then: { method: 'POST', path: `${new URL(consumer.baseUri).pathname}/offsets` },
+          then: autoCommit
+            ? undefined
+            : { method: 'POST', path: `${new URL(consumer.baseUri).pathname}/offsets` },
         }),
       ),
     );

@@ -259,8 +259,9 @@ export function recordText(message: BufferedMessage, options: RenderOptions = {}
   }
 }
 
-let cachedSecond = NaN;
-let cachedPrefix = '';
+// The ISO text up to the seconds, per second: batches interleave partitions whose records were
+// written seconds apart, so one cached second would miss at almost every record.
+const secondPrefixes = new Map<number, string>();
 
 /** A record timestamp (milliseconds, as a string) in ISO 8601; null for Kafka's -1 (none). */
 export function isoTimestamp(ms: string): string | null {
@@ -270,10 +271,12 @@ export function isoTimestamp(ms: string): string | null {
   // One Date per second of timestamps instead of one per record: the text up to the seconds is
   // kept, and the milliseconds are appended.
   const second = Math.floor(value / 1000);
-  if (second !== cachedSecond) {
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, -4);
-    cachedSecond = second;
+  let prefix = secondPrefixes.get(second);
+  if (prefix === undefined) {
+    if (secondPrefixes.size >= 1024) secondPrefixes.clear();
+    prefix = new Date(second * 1000).toISOString().slice(0, -4);
+    secondPrefixes.set(second, prefix);
   }
   const milli = value - second * 1000;
-  return `${cachedPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+  return `${prefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
 }
