@@ -176,14 +176,16 @@ async function main(): Promise<void> {
       { rate: settings.e2eRate, durationSec: settings.e2eSec, tag: 'service' },
     );
     await e2eB.stop();
-    const e2eRaw = await measureLatency(
-      rawPair(kafka, topic['e2e-raw'], groupOf('e2e-raw'), SERVICE_B_FETCH_WAIT_MS),
-      {
-        rate: settings.e2eRate,
-        durationSec: settings.e2eSec,
-        tag: 'raw',
-      },
-    );
+    const rawLatency = (commits: 'auto' | 'none') =>
+      measureLatency(
+        rawPair(kafka, topic['e2e-raw'], groupOf(`e2e-raw-${commits}`), {
+          maxWaitTimeMs: SERVICE_B_FETCH_WAIT_MS,
+          commits,
+        }),
+        { rate: settings.e2eRate, durationSec: settings.e2eSec, tag: `raw-${commits}` },
+      );
+    const e2eRaw = await rawLatency('auto');
+    const e2eRawNoCommit = await rawLatency('none');
 
     log('1. single-message POST, and the no-op POST ceiling');
     const post = (url: string, body: string, connections = settings.connections) =>
@@ -325,7 +327,7 @@ async function main(): Promise<void> {
         sse,
         rawKafkaJs: rawGet,
       },
-      endToEnd: { service: e2e, rawKafkaJs: e2eRaw },
+      endToEnd: { service: e2e, rawKafkaJs: e2eRaw, rawKafkaJsNoCommit: e2eRawNoCommit },
       memory: {
         backlog: settings.memoryBacklog,
         idleMb,

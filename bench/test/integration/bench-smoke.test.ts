@@ -37,6 +37,7 @@ describe('npm run bench -- --smoke', () => {
     const sent = results.settings.e2eRate * results.settings.e2eSec;
     expect(results.endToEnd.service.count).toBeGreaterThanOrEqual(sent);
     expect(results.endToEnd.rawKafkaJs.count).toBeGreaterThanOrEqual(sent);
+    expect(results.endToEnd.rawKafkaJsNoCommit.count).toBeGreaterThanOrEqual(sent);
     expect(results.memory.idleMb).toBeGreaterThan(0);
     expect(results.memory.servingMb).toBeGreaterThan(0);
     expect(results.peers).toEqual([]);

@@ -239,11 +239,13 @@ export class KafkaMessagePublisher implements MessagePublisher {
   ): Promise<PublishResult>[] {
     const records = prepared.filter((p): p is QueuedRecord => !(p instanceof HttpProblem));
     const submitted = this.batcher.submitMany(records, deadline);
+    // Every record of a request carries the same timestamp: its text is made once.
+    const iso = new Date(timestamp).toISOString();
     let next = 0;
     return prepared.map((p) =>
       p instanceof HttpProblem
         ? Promise.resolve({ ok: false, problem: p })
-        : this.outcomeOf(submitted[next++] as Promise<SendOutcome>, timestamp, deadline, timedOut),
+        : this.outcomeOf(submitted[next++] as Promise<SendOutcome>, iso, deadline, timedOut),
     );
   }
 
@@ -291,7 +293,8 @@ export class KafkaMessagePublisher implements MessagePublisher {
 
   private async outcomeOf(
     submitted: Promise<SendOutcome>,
-    timestamp: number,
+    /** The records' timestamp in ISO 8601. */
+    timestamp: string,
     deadline: AbortSignal,
     /** When given, the answer is a 503 at this moment even if the record was already sent. */
     timedOut?: Promise<'timeout'>,
@@ -310,7 +313,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
           topic: this.topic,
           partition: outcome.partition,
           offset: outcome.offset,
-          timestamp: new Date(timestamp).toISOString(),
+          timestamp,
         },
       };
     } catch (error) {
