@@ -27,12 +27,14 @@ export interface LoadOptions {
 
 export async function load(options: LoadOptions): Promise<LoadResult> {
   let messages = 0;
+  let measuredResponses = 0;
   const { messagesIn } = options;
   const measured: autocannon.Request = {
     method: options.method ?? 'GET',
     headers: options.headers,
     body: options.body,
     onResponse: (status: number, body: string) => {
+      measuredResponses++;
       if (status >= 200 && status < 300 && status !== 204) {
         messages += messagesIn ? messagesIn(body) : 1;
       }
@@ -46,8 +48,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       ? [measured, { method: options.then.method, path: options.then.path }]
       : [measured],
   });
-  // With a follow-up request, every other request is the follow-up.
-  const measuredRequests = options.then ? result.requests.total / 2 : result.requests.total;
+  // With a follow-up request, only the measured requests count (the load may stop between two).
+  const measuredRequests = options.then ? measuredResponses : result.requests.total;
   return {
     requestsPerSec: measuredRequests / result.duration,
     messagesPerSec: messages / result.duration,
