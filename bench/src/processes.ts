@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort, repoRoot } from '@kafka-http/local-kafka';
+import { findFreePort, repoRoot, SERVICE_NODE_FLAGS } from '@kafka-http/local-kafka';
 
 export interface ServiceProcess {
   url: string;
@@ -24,7 +24,7 @@ export async function startService(
     ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`]
     : [];
   const main = path.join(repoRoot(__dirname), name, 'dist', 'main.js');
-  const child = spawn(process.execPath, [...profile, main], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS[name], ...profile, main], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

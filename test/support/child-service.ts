@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort, repoRoot } from '@kafka-http/local-kafka';
+import { findFreePort, repoRoot, SERVICE_NODE_FLAGS } from '@kafka-http/local-kafka';
 import { testBrokers } from './kafka';
 import { waitFor } from './wait';
 
@@ -28,19 +28,23 @@ export async function spawnService(
   const logDir = path.join(root, 'test-artifacts');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(path.join(logDir, `${logName}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [path.join(root, name, 'dist', 'main.js')], {
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: testBrokers(),
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      ...(name === 'service-a'
-        ? { OUTBOX_DIR: mkdtempSync(path.join(os.tmpdir(), 'outbox-')) }
-        : {}),
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [...SERVICE_NODE_FLAGS[name], path.join(root, name, 'dist', 'main.js')],
+    {
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: testBrokers(),
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        ...(name === 'service-a'
+          ? { OUTBOX_DIR: mkdtempSync(path.join(os.tmpdir(), 'outbox-')) }
+          : {}),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const exited = once(child, 'exit');

@@ -8,3 +8,4 @@ export * from './scram';
 export * from './tls';
 export * from './test-certificates';
 export * from './local-cluster';
+export * from './node-flags';

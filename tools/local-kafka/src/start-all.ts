@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { PrerequisiteError } from './install-kafka';
 import { startLocalKafka, type LocalKafka } from './local-broker';
+import { SERVICE_NODE_FLAGS } from './node-flags';
 import { cacheDir, repoRoot } from './paths';
 import {
   EXIT_PORT_IN_USE,
@@ -38,7 +39,11 @@ function say(level: 'INFO ' | 'WARN ' | 'ERROR', text: string): void {
 function spawnService(service: Omit<ServiceProcess, 'child'>, env: NodeJS.ProcessEnv) {
   const main = path.join(repoRoot(), service.name, 'dist', 'main.js');
   // Its own process group: Ctrl-C reaches only this script, which then stops children in order.
-  const child = spawn(process.execPath, ['--enable-source-maps', main], {
+  const flags =
+    service.name in SERVICE_NODE_FLAGS
+      ? SERVICE_NODE_FLAGS[service.name as keyof typeof SERVICE_NODE_FLAGS]
+      : [];
+  const child = spawn(process.execPath, ['--enable-source-maps', ...flags, main], {
     env: { ...env, PORT: String(service.port.port), SERVICE_INSTANCE_ID: service.instanceId },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
