@@ -1,5 +1,6 @@
 // POST-to-GET latency at a fixed rate: a writer and a reader through Kafka, whichever API each side
-// speaks. A warm-up message goes through first, so joining the group is not counted.
+// speaks. A warm-up message goes through first, so joining the group is not counted, then a short
+// warm-up round at the same rate, so neither side is measured cold.
 import { until } from './processes';
 
 export interface Pair {
@@ -32,10 +33,15 @@ export function pollingReceiver(poll: () => Promise<string[]>, workers = 2): Pai
 
 export async function measureLatency(
   pair: Pair,
-  { rate, durationSec, tag }: { rate: number; durationSec: number; tag: string },
+  {
+    rate,
+    durationSec,
+    tag,
+    warmUpSec = Math.min(2, durationSec),
+  }: { rate: number; durationSec: number; tag: string; warmUpSec?: number },
 ): Promise<LatencyResult> {
   const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
+  let latencies: number[] = [];
   const warmUp = `${tag}-warm-up`;
   let warm = false;
   const stop = await pair.receive((value) => {
@@ -43,21 +49,27 @@ export async function measureLatency(
     const sent = sentAt.get(value);
     if (sent !== undefined) latencies.push(performance.now() - sent);
   });
-  try {
-    await pair.send(warmUp);
-    await until(`${tag}: the warm-up message`, () => warm, 60_000);
-    const total = rate * durationSec;
+  // At the given rate for a while: every message sent and received, or the deadline.
+  const round = async (prefix: string, total: number) => {
     const start = performance.now();
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < total; i++) {
       const wait = start + (i * 1000) / rate - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const value = `${tag}-${i}`;
+      const value = `${prefix}-${i}`;
       sentAt.set(value, performance.now());
       sends.push(pair.send(value));
     }
     await Promise.all(sends);
-    await until(`${tag}: every message received`, () => latencies.length >= total, 30_000);
+    await until(`${prefix}: every message received`, () => latencies.length >= total, 30_000);
+  };
+  try {
+    await pair.send(warmUp);
+    await until(`${tag}: the warm-up message`, () => warm, 60_000);
+    // Warm-up at the same rate (JIT, connections, the group settling), not counted.
+    await round(`${tag}-warm`, Math.round(rate * warmUpSec));
+    latencies = [];
+    await round(tag, rate * durationSec);
   } finally {
     await stop();
   }
