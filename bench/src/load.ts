@@ -48,10 +48,9 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       ? [measured, { method: options.then.method, path: options.then.path }]
       : [measured],
   });
-  // With a follow-up request, only the measured requests count (the load may stop between two).
-  const measuredRequests = options.then ? measuredResponses : result.requests.total;
   return {
-    requestsPerSec: measuredRequests / result.duration,
+    // Counted in onResponse, so a follow-up request is never counted (the load may stop between two).
+    requestsPerSec: measuredResponses / result.duration,
     messagesPerSec: messages / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,

@@ -7,12 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { KAFKA_VERSION, repoRoot, startLocalKafka } from '@kafka-http/local-kafka';
 import { batchGets, singleGets, sseStreams } from './consume';
-import { measureLatency, pollingReceiver, type LatencyResult } from './latency';
+import { measureLatency, pollingReceiver } from './latency';
 import { load, type LoadResult } from './load';
 import {
   bridgeConsume,
   bridgeProduce,
-  bridgeReceiver,
+  bridgePair,
   parsePeers,
   type Peer,
 } from './peers/strimzi-bridge';
@@ -378,28 +378,10 @@ async function main(): Promise<void> {
       autoCommit: true,
     });
     log(`peer ${peer.name}: POST-to-GET latency`);
-    const receiver = await bridgeReceiver(
-      peer,
-      topic['e2e-peer'],
-      groupOf(`peer-e2e-${peer.name}`),
+    const endToEnd = await measureLatency(
+      bridgePair(peer, topic['e2e-peer'], groupOf(`peer-e2e-${peer.name}`)),
+      { rate: settings.e2eRate, durationSec: settings.e2eSec, tag: peer.name },
     );
-    let endToEnd: LatencyResult;
-    try {
-      endToEnd = await measureLatency(
-        {
-          send: (value) =>
-            fetch(`${peer.url}/topics/${topic['e2e-peer']}`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/vnd.kafka.json.v2+json' },
-              body: JSON.stringify({ records: [{ value }] }),
-            }),
-          receive: pollingReceiver(() => receiver.poll(), 1),
-        },
-        { rate: settings.e2eRate, durationSec: settings.e2eSec, tag: peer.name },
-      );
-    } finally {
-      await receiver.close();
-    }
     return { name: peer.name, url: peer.url, singlePost, batchPost, get, getAutoCommit, endToEnd };
   }
 }

@@ -7,6 +7,7 @@
 // `kafka.consumer.max.poll.records` set to the records per response being compared.
 import { countRecords, KeepAliveClient } from '../http-client';
 import { load, type LoadResult } from '../load';
+import { pollingReceiver, type Pair } from '../latency';
 import { until } from '../processes';
 import type { ConsumeResult } from '../consume';
 
@@ -181,28 +182,38 @@ export async function bridgeConsume(
   }
 }
 
-/** One consumer instance of a new group on `topic`, for the latency measurement. */
-export async function bridgeReceiver(
-  peer: Peer,
-  topic: string,
-  group: string,
-): Promise<{ poll(): Promise<string[]>; close(): Promise<void> }> {
+/**
+ * For the latency measurement: single-record POSTs to `topic`, and one consumer instance of a new
+ * group reading it, committing what each poll returned.
+ */
+export function bridgePair(peer: Peer, topic: string, group: string): Pair {
   const client = new KeepAliveClient(2);
-  const [consumer] = await createConsumers(client, peer, group, topic, 1);
-  const instance = consumer as BridgeConsumer;
   return {
-    async poll() {
-      const res = await client.request('GET', `${instance.baseUri}/records?timeout=500`, {
-        accept: JSON_RECORDS,
-      });
-      if (res.status !== 200) return [];
-      const records = JSON.parse(res.text) as { value: unknown }[];
-      if (records.length > 0) await client.request('POST', `${instance.baseUri}/offsets`);
-      return records.map((record) => String(record.value));
-    },
-    async close() {
-      await deleteConsumers(client, [instance]);
-      client.close();
+    send: (value) =>
+      client.request(
+        'POST',
+        `${peer.url}/topics/${topic}`,
+        { 'content-type': JSON_RECORDS },
+        JSON.stringify({ records: [{ value }] }),
+      ),
+    async receive(onValue) {
+      const [consumer] = await createConsumers(client, peer, group, topic, 1);
+      const instance = consumer as BridgeConsumer;
+      // One poll at a time: a consumer instance serves one poll after the other.
+      const stop = await pollingReceiver(async () => {
+        const res = await client.request('GET', `${instance.baseUri}/records?timeout=500`, {
+          accept: JSON_RECORDS,
+        });
+        if (res.status !== 200) return [];
+        const records = JSON.parse(res.text) as { value: unknown }[];
+        if (records.length > 0) await client.request('POST', `${instance.baseUri}/offsets`);
+        return records.map((record) => String(record.value));
+      }, 1)(onValue);
+      return async () => {
+        await stop();
+        await deleteConsumers(client, [instance]);
+        client.close();
+      };
     },
   };
 }

@@ -23,7 +23,7 @@ import {
 } from './supervision';
 
 interface ServiceProcess {
-  name: string;
+  name: keyof typeof SERVICE_NODE_FLAGS;
   port: NeededPort;
   url: string;
   /** This run's id for the child, echoed in its `Service-Instance-Id` header. */
@@ -39,10 +39,7 @@ function say(level: 'INFO ' | 'WARN ' | 'ERROR', text: string): void {
 function spawnService(service: Omit<ServiceProcess, 'child'>, env: NodeJS.ProcessEnv) {
   const main = path.join(repoRoot(), service.name, 'dist', 'main.js');
   // Its own process group: Ctrl-C reaches only this script, which then stops children in order.
-  const flags =
-    service.name in SERVICE_NODE_FLAGS
-      ? SERVICE_NODE_FLAGS[service.name as keyof typeof SERVICE_NODE_FLAGS]
-      : [];
+  const flags = SERVICE_NODE_FLAGS[service.name];
   const child = spawn(process.execPath, ['--enable-source-maps', ...flags, main], {
     env: { ...env, PORT: String(service.port.port), SERVICE_INSTANCE_ID: service.instanceId },
     stdio: ['ignore', 'pipe', 'pipe'],
