@@ -18,3 +18,8 @@ export * from './metrics';
 export * from './service-app';
 export * from './trace-context';
 export * from './avro';
+export * from './schema-registry/wire-format';
+export * from './schema-registry/schema-codecs';
+export * from './schema-registry/registry-client';
+export * from './schema-registry/schema-resolver';
+export * from './schema-registry/registry-config';

@@ -7,6 +7,7 @@ import { brokerList, integer, list, oneOf, text, TOPIC_NAME } from './config';
 import { LOG_LEVELS } from './logger';
 import { DEFAULT_AVRO_SCHEMAS_DIR } from './avro';
 import { readCaFile } from './kafka-client';
+import { schemaRegistrySettings } from './schema-registry/registry-config';
 
 export const MIB = 1024 * 1024;
 
@@ -60,6 +61,7 @@ export function sharedSettings({ port, clientId }: { port: number; clientId: str
       pattern: /^[\w.-]{0,128}$/,
       hint: 'letters, digits, ".", "_" or "-", at most 128',
     }),
+    ...schemaRegistrySettings,
   };
 }
 

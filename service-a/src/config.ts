@@ -2,6 +2,7 @@
 import path from 'node:path';
 import {
   checkKafkaSecurity,
+  checkSchemaRegistry,
   COMPRESSIONS,
   DEFAULT_SCHEMAS_DIR,
   text,
@@ -65,6 +66,11 @@ export const serviceASettings = {
   OUTBOX_MAX_MESSAGES: integer(100_000, { min: 1, max: 100_000_000 }),
   /** Most bytes waiting in the outbox; beyond this `?async=true` answers 503. */
   OUTBOX_MAX_BYTES: integer(256 * MIB, { min: 1024, max: 1024 * 1024 * MIB }),
+  /**
+   * Registers the repository's Avro schema named by `schema=` under the subject a POST names when
+   * the subject has no version yet. Off: an unknown subject is refused.
+   */
+  SCHEMA_REGISTRY_AUTO_REGISTER: oneOf('false', ['true', 'false']),
   /** Serves POST /api/bench/noop: the same request handling without Kafka, for the benchmark. */
   BENCH_NOOP_ROUTE: oneOf('false', ['true', 'false']),
 };
@@ -72,5 +78,8 @@ export const serviceASettings = {
 export type ServiceAConfig = ConfigOf<typeof serviceASettings>;
 
 export function loadConfig(env: Env = process.env): ServiceAConfig {
-  return readEnv(serviceASettings, env, (config) => checkKafkaSecurity(config));
+  return readEnv(serviceASettings, env, (config) => [
+    ...checkKafkaSecurity(config),
+    ...checkSchemaRegistry(config),
+  ]);
 }

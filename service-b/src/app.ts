@@ -2,6 +2,7 @@
 import type { Express } from 'express';
 import {
   AvroSchemaRegistry,
+  type SchemaResolver,
   createMetrics,
   createServiceApp,
   type HttpOptions,
@@ -29,6 +30,8 @@ export interface AppDeps {
   logger: Logger;
   /** The Avro schemas records can be decoded with (the repository's by default). */
   avro?: AvroSchemaRegistry;
+  /** The schema registry, for Confluent-framed keys and values (none: they are shown raw). */
+  schemas?: SchemaResolver;
   /** How often an idle stream gets a keep-alive comment. */
   streamKeepAliveMs?: number;
   http?: HttpOptions;
@@ -59,7 +62,9 @@ export function createApp(deps: AppDeps): Express {
         if (req.method === 'GET') req.resume();
         next();
       });
-      routes.use(messagesRouter({ buffer, acks, limits, avro, kafka: deps.kafka }));
+      routes.use(
+        messagesRouter({ buffer, acks, limits, avro, schemas: deps.schemas, kafka: deps.kafka }),
+      );
       routes.use(ackRouter({ acks }));
       if (deps.group) {
         routes.use(groupRouter({ group: deps.group, topic, groupId, onReplay: deps.onReplay }));
@@ -69,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
           buffer,
           maxValueBytes: limits.maxValueBytes,
           avro,
+          schemas: deps.schemas,
           keepAliveMs: deps.streamKeepAliveMs,
         }),
       );

@@ -1,6 +1,7 @@
 // service-b's configuration: the shared settings plus the group and the delivery buffer's limits.
 import {
   checkKafkaSecurity,
+  checkSchemaRegistry,
   integer,
   MIB,
   readEnv,
@@ -83,6 +84,7 @@ export type ServiceBConfig = ConfigOf<typeof serviceBSettings>;
 export function loadConfig(env: Env = process.env): ServiceBConfig {
   return readEnv(serviceBSettings, env, (config) => [
     ...checkKafkaSecurity(config),
+    ...checkSchemaRegistry(config),
     ...checkConsumerTuning(config),
     ...(TOPIC_NAME.test(controlTopicOf(config))
       ? []

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import {
   AvroSchemaRegistry,
   createMetrics,
+  schemaResolverFrom,
   httpOptionsFrom,
   kafkaFromConfig,
   listenAsConfigured,
@@ -38,6 +39,8 @@ export async function startServiceB(
 ): Promise<ServiceB> {
   // Read before any Kafka client starts: a broken schema file stops the start-up cleanly.
   const avro = AvroSchemaRegistry.fromDirectory(config.AVRO_SCHEMAS_DIR);
+  const metrics = createMetrics('service-b');
+  const schemas = schemaResolverFrom(config, metrics);
   const { kafka, topic, reachability } = kafkaFromConfig(config, logger);
   reachability.start();
   // The buffer and the source refer to each other through these two callbacks, which run only
@@ -67,6 +70,7 @@ export async function startServiceB(
         fetchResumeOffset(a, config.KAFKA_GROUP_ID, topic.topic, partition),
       ),
     buffer,
+    schemas,
     logger,
     onFatal,
   });
@@ -76,7 +80,6 @@ export async function startServiceB(
   });
   const id = instanceId();
   const acks = new AckRegistry(id);
-  const metrics = createMetrics('service-b');
   const admin = new SharedAdmin(kafka, logger, config.KAFKA_ADMIN_TIMEOUT_MS);
   const replays = metrics.counter(
     'replays_total',
@@ -181,6 +184,7 @@ export async function startServiceB(
     buffer,
     acks,
     avro,
+    schemas,
     topic: config.KAFKA_TOPIC,
     groupId: config.KAFKA_GROUP_ID,
     limits: {
@@ -239,6 +243,7 @@ export async function startServiceB(
       } finally {
         await Promise.all([control.stop(), admin.close()]);
         reachability.stop();
+        schemas?.close();
       }
     },
   };

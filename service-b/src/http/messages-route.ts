@@ -10,6 +10,7 @@ import {
   validateQuery,
   validTraceparent,
   type AvroSchemaRegistry,
+  type SchemaResolver,
   type KafkaReachabilityView,
   type QueryProperty,
   type QuerySchema,
@@ -123,16 +124,18 @@ export function messagesRouter({
   acks,
   limits,
   avro,
+  schemas,
   kafka,
 }: {
   buffer: DeliveryBuffer;
   acks: AckRegistry;
   limits: ConsumeLimits;
   avro?: AvroSchemaRegistry;
+  schemas?: SchemaResolver;
   kafka?: KafkaReachabilityView;
 }): Router {
   const router = Router();
-  const render = { maxValueBytes: limits.maxValueBytes, avro };
+  const render = { maxValueBytes: limits.maxValueBytes, avro, schemas };
   // Express would answer HEAD through the GET handler, taking messages and sending no body.
   router.head(['/api/messages', '/api/messages/batch'], methodNotAllowed(['GET']));
 

@@ -3,7 +3,12 @@
 // the socket has room (backpressure), so a slow client never makes the service buffer for it.
 import { once } from 'node:events';
 import { Router } from 'express';
-import { methodNotAllowed, problems, type AvroSchemaRegistry } from '@kafka-http/common';
+import {
+  methodNotAllowed,
+  problems,
+  type AvroSchemaRegistry,
+  type SchemaResolver,
+} from '@kafka-http/common';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
 import { recordJson } from '../messages/record-view';
 
@@ -14,11 +19,13 @@ export function streamRouter({
   buffer,
   maxValueBytes,
   avro,
+  schemas,
   keepAliveMs = KEEP_ALIVE_MS,
 }: {
   buffer: DeliveryBuffer;
   maxValueBytes: number;
   avro?: AvroSchemaRegistry;
+  schemas?: SchemaResolver;
   keepAliveMs?: number;
 }): Router {
   const router = Router();
@@ -63,7 +70,10 @@ export function streamRouter({
         const { partition, offset } = lease.message;
         // A JSON value from another producer may hold line breaks between its tokens (never inside
         // its strings, where JSON escapes them); a line break would end the event's data line.
-        const data = recordJson(lease.message, { maxValueBytes, avro }).replace(/\r\n|\r|\n/g, ' ');
+        const data = recordJson(lease.message, { maxValueBytes, avro, schemas }).replace(
+          /\r\n|\r|\n/g,
+          ' ',
+        );
         const event = `id: ${partition}-${offset}\nevent: message\ndata: ${data}\n\n`;
         pending.add(lease);
         const hasRoom = res.write(event, (error) => {

@@ -25,6 +25,7 @@ import {
   retryUntilStopped,
   undecodableBatch,
   type Logger,
+  type SchemaResolver,
   type TopicSpec,
 } from '@kafka-http/common';
 import type { DeliveryBuffer } from '../delivery/delivery-buffer';
@@ -54,6 +55,11 @@ export interface MessageSourceOptions {
   startingOffset?: (partition: number) => Promise<bigint>;
   /** No fetch-loop progress for this long while running is fatal (see StallWatchdog). */
   stallTimeoutMs?: number;
+  /**
+   * The schema registry: the schemas of a batch's Confluent-framed keys and values are fetched
+   * before the batch is buffered, so rendering never waits on the registry.
+   */
+  schemas?: SchemaResolver;
 }
 
 export interface ConsumerTuning {
@@ -289,6 +295,14 @@ export class KafkaMessageSource {
     // fetched after the seek was applied.
     if (!isStale()) this.unappliedSeeks.delete(partition);
     if (this.blocked.has(partition)) return;
+    const { schemas } = this.options;
+    if (schemas) {
+      // Bounded by the registry's timeout, and skipped while it is known to be unreachable: an
+      // outage delivers the records raw instead of holding the partition.
+      const unknown = schemas.unknownIds(batch.messages);
+      if (unknown.length > 0) await schemas.prefetch(unknown);
+      if (!isRunning() || isStale()) return;
+    }
     // A batch is taken whole, even when the buffer filled up while the fetch was out: it is already
     // fetched and decoded, and giving it back would mean fetching and decoding it again after the
     // resume. Once paused, the next fetch leaves the topic out, so the buffer's limits are passed by

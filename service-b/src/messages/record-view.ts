@@ -4,11 +4,17 @@
 // field saying so. Pure: no I/O.
 // Avro records (content-type application/avro) are decoded with the schema their headers name, when
 // this service has it; otherwise they are delivered as base64 with a warning saying why.
+// Keys and values in the Confluent wire format (a 0 byte, a schema id, the payload) are decoded with
+// the schema registry's schema, fetched by the consumer before the record was buffered; when it
+// could not be had, the bytes are delivered as base64 with a warning saying why.
 import {
   AVRO_CONTENT_TYPE,
   AVRO_FINGERPRINT_HEADER,
   AVRO_SCHEMA_HEADER,
   type AvroSchemaRegistry,
+  type FramedDecoded,
+  type RegistryInfo,
+  type SchemaResolver,
 } from '@kafka-http/common';
 import { isUtf8 } from 'node:buffer';
 import type { BufferedMessage } from '../delivery/delivery-buffer';
@@ -40,6 +46,8 @@ export interface RecordValue {
   error?: string;
   /** The Avro schema the record names, decoded or not. */
   schema?: string;
+  /** Where a Confluent-framed value's schema is registered (just its id when it was not found). */
+  registry?: RegistryInfo | { id: number };
 }
 
 export interface RenderOptions {
@@ -49,6 +57,30 @@ export interface RenderOptions {
   extras?: Record<string, string>;
   /** The Avro schemas this service can decode with. */
   avro?: AvroSchemaRegistry;
+  /** The schema registry's schemas, for Confluent-framed keys and values. */
+  schemas?: SchemaResolver;
+}
+
+/** Content types of a record that may hold a Confluent-framed value: none, or the registry's. */
+function mayBeFramed(contentType: string | undefined): boolean {
+  return contentType === undefined || contentType.startsWith('application/vnd.schemaregistry');
+}
+
+function registryValue(decoded: FramedDecoded, value: Buffer): RecordValue {
+  if (decoded.ok) {
+    return {
+      kind: 'json',
+      text: decoded.json,
+      registry: decoded.registry,
+      ...(decoded.name === undefined ? {} : { schema: decoded.name }),
+    };
+  }
+  return {
+    kind: 'base64',
+    text: value.toString('base64'),
+    warning: `The value is in the schema registry's wire format, but ${decoded.reason}; it is the raw bytes, base64.`,
+    registry: { id: decoded.schemaId },
+  };
 }
 
 function readAvro(message: BufferedMessage, value: Buffer, avro?: AvroSchemaRegistry): RecordValue {
@@ -72,6 +104,7 @@ export function readValue(
   message: BufferedMessage,
   maxValueBytes = Infinity,
   avro?: AvroSchemaRegistry,
+  schemas?: SchemaResolver,
 ): RecordValue {
   const { value } = message;
   if (value === null) return { kind: 'null', text: '' };
@@ -87,6 +120,10 @@ export function readValue(
     ?.trim()
     .toLowerCase();
   if (contentType === AVRO_CONTENT_TYPE) return readAvro(message, value, avro);
+  if (schemas && mayBeFramed(contentType)) {
+    const decoded = schemas.decode(value, `${message.topic}-value`);
+    if (decoded) return registryValue(decoded, value);
+  }
   // A binary record (service-a writes application/octet-stream) is base64 even when its bytes
   // happen to be UTF-8: the client gets back bytes, never a guess at text.
   const text = contentType === BINARY_CONTENT_TYPE ? undefined : asText(value);
@@ -194,10 +231,15 @@ function fallbackRecordJson(
 // Rendered by concatenation, one string per record: this runs for every record delivered, and at
 // full speed the garbage of intermediate arrays and objects costs more than the rendering.
 function renderRecordJson(message: BufferedMessage, options: RenderOptions): string {
-  const value = readValue(message, options.maxValueBytes, options.avro);
+  const value = readValue(message, options.maxValueBytes, options.avro, options.schemas);
   let json = `{"topic":${topicJson(message.topic)},"partition":${message.partition},"offset":${JSON.stringify(message.offset)},"key":`;
+  const framedKey = options.schemas?.decode(message.key, `${message.topic}-key`);
   if (message.key === null) {
     json += 'null';
+  } else if (framedKey?.ok) {
+    json += `${framedKey.json},"keyRegistry":${JSON.stringify(framedKey.registry)}`;
+  } else if (framedKey) {
+    json += `${JSON.stringify(message.key.toString('base64'))},"keyEncoding":"base64","keyRegistry":{"id":${framedKey.schemaId}},"keyWarning":${JSON.stringify(`The key is in the schema registry's wire format, but ${framedKey.reason}; it is the raw bytes, base64.`)}`;
   } else {
     const key = asText(message.key);
     json +=
@@ -220,6 +262,7 @@ function renderRecordJson(message: BufferedMessage, options: RenderOptions): str
       json += `,"value":${JSON.stringify(value.text)}`;
   }
   if (value.schema !== undefined) json += `,"valueSchema":${JSON.stringify(value.schema)}`;
+  if (value.registry !== undefined) json += `,"valueRegistry":${JSON.stringify(value.registry)}`;
   if (value.warning) json += `,"warning":${JSON.stringify(value.warning)}`;
   if (value.error) {
     json += `,"error":${JSON.stringify(value.error)},"valueBytes":${message.value?.length ?? 0}`;
@@ -252,7 +295,7 @@ function topicJson(topic: string): string {
 /** The tutorial's plain-text answer (base64 of the value when it cannot be read). */
 export function recordText(message: BufferedMessage, options: RenderOptions = {}): string {
   try {
-    const value = readValue(message, options.maxValueBytes, options.avro);
+    const value = readValue(message, options.maxValueBytes, options.avro, options.schemas);
     return `Received message: ${value.error ?? value.text}`;
   } catch {
     return `Received message (base64): ${message.value?.toString('base64') ?? ''}`;
