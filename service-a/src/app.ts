@@ -7,6 +7,7 @@ import {
   type HttpOptions,
   type Logger,
   type Metrics,
+  type SchemaResolver,
 } from '@kafka-http/common';
 import type { AsyncProducer } from './http/async-produce';
 import { batchRouter, type BatchLimits } from './http/batch-route';
@@ -37,6 +38,10 @@ export interface AppDeps {
   formats?: MessageFormats;
   /** The message type every value must satisfy, if any. */
   topicType?: string;
+  /** The schema registry, for application/vnd.schemaregistry+json (absent: 415). */
+  schemas?: SchemaResolver;
+  /** Register a repository Avro schema under a subject that has none (SCHEMA_REGISTRY_AUTO_REGISTER). */
+  autoRegister?: boolean;
   http?: HttpOptions;
   metrics?: Metrics;
 }
@@ -51,6 +56,8 @@ export function createApp({
   benchNoopRoute = false,
   formats = loadMessageFormats(),
   topicType,
+  schemas,
+  autoRegister = false,
   http,
   metrics = createMetrics('service-a'),
 }: AppDeps): Express {
@@ -86,7 +93,16 @@ export function createApp({
     (app) => {
       const shared = { publisher, idempotency: store, asyncProducer };
       app.use(batchRouter({ ...shared, limits: batchLimits, formats: { formats, topicType } }));
-      app.use(messagesRouter({ ...shared, maxMessageBytes, formats, topicType, benchNoopRoute }));
+      app.use(
+        messagesRouter({
+          ...shared,
+          maxMessageBytes,
+          formats,
+          topicType,
+          benchNoopRoute,
+          registry: { schemas, autoRegister, avro: formats.avro },
+        }),
+      );
     },
   );
 }

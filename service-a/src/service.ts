@@ -3,6 +3,7 @@
 import {
   ConfigError,
   createMetrics,
+  schemaResolverFrom,
   httpOptionsFrom,
   kafkaFromConfig,
   listenAsConfigured,
@@ -57,6 +58,7 @@ export async function startServiceA(
   const { kafka, topic, reachability } = kafkaFromConfig(config, logger);
   reachability.start();
   const metrics = createMetrics('service-a');
+  const schemas = schemaResolverFrom(config, metrics);
   metrics.gauge('kafka_reachable', '1 while some Kafka broker answers, 0 while none does.', (set) =>
     set(reachability.isReachable() ? 1 : 0),
   );
@@ -114,6 +116,8 @@ export async function startServiceA(
     benchNoopRoute: config.BENCH_NOOP_ROUTE === 'true',
     formats,
     topicType,
+    schemas,
+    autoRegister: config.SCHEMA_REGISTRY_AUTO_REGISTER === 'true',
     http: httpOptionsFrom(config),
     metrics,
   });
@@ -154,6 +158,7 @@ export async function startServiceA(
       await outbox.stop();
       await publisher.stop();
       reachability.stop();
+      schemas?.close();
     },
   };
 }

@@ -14,13 +14,21 @@ import {
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
 import {
+  checkMessageType,
   CONTENT_TYPE_HEADER,
   encodeRequestBody,
+  parseMediaType,
   RESERVED_HEADERS,
+  type EncodedValue,
   type EncodeOptions,
   type MessageFormats,
 } from '../messages/message-codec';
 import { TYPE_NAME } from '../messages/message-types';
+import {
+  encodeRegistryBody,
+  REGISTRY_CONTENT_TYPES,
+  type RegistryEncodeOptions,
+} from '../messages/registry-codec';
 import type {
   MessagePublisher,
   OutgoingMessage,
@@ -34,6 +42,8 @@ import {
 } from './async-produce';
 import type { IdempotencyStore, Reply } from './idempotency';
 import { jsonReply, replyOnce } from './reply';
+
+const NO_REGISTRY: RegistryEncodeOptions = { schemas: undefined, autoRegister: false };
 
 export const KEY_HEADER = 'kafka-key';
 export const RECORD_HEADER_PREFIX = 'kafka-header-';
@@ -153,6 +163,7 @@ export function messagesRouter({
   topicType,
   asyncProducer,
   benchNoopRoute = false,
+  registry,
 }: {
   publisher: MessagePublisher;
   maxMessageBytes: number;
@@ -161,6 +172,7 @@ export function messagesRouter({
   topicType?: string;
   asyncProducer: AsyncProducer;
   benchNoopRoute?: boolean;
+  registry?: RegistryEncodeOptions;
 }): Router {
   const router = Router();
   const readRequest = [
@@ -173,11 +185,21 @@ export function messagesRouter({
 
   router.post('/api/messages', ...readRequest, async (req, res) => {
     const query = res.locals.query as ProduceQuery;
-    const encoded = encodeRequestBody(
-      req.body as Buffer | undefined,
-      req.get('content-type'),
-      messageTypeFor(query.type, { formats, topicType }),
-    );
+    const typeOptions = messageTypeFor(query.type, { formats, topicType });
+    const mediaType = parseMediaType(req.get('content-type'));
+    let encoded: EncodedValue;
+    if (mediaType && (REGISTRY_CONTENT_TYPES as readonly string[]).includes(mediaType.type)) {
+      const body = req.body as Buffer | undefined;
+      encoded = await encodeRegistryBody(body, mediaType.params, registry ?? NO_REGISTRY);
+      // A topic bound to a message type holds to it whatever the encoding.
+      Object.assign(encoded.headers ?? {}, checkMessageType(JSON.parse(encoded.text), typeOptions));
+    } else {
+      encoded = encodeRequestBody(
+        req.body as Buffer | undefined,
+        req.get('content-type'),
+        typeOptions,
+      );
+    }
     const { key, headers } = recordMetadataOf(req, query.key);
     const asText = preferredResponseType(req) === 'text/plain';
     await replyOnce(req, res, idempotency, JSON.stringify({ key, headers }), async () => {

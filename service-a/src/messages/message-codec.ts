@@ -72,6 +72,8 @@ interface MediaType {
   charset: string | undefined;
   /** The `schema` parameter, for application/avro+json. */
   schema: string | undefined;
+  /** Every parameter, by lower-case name. */
+  params: Record<string, string>;
 }
 
 export function parseMediaType(header: string | undefined): MediaType | undefined {
@@ -86,6 +88,7 @@ export function parseMediaType(header: string | undefined): MediaType | undefine
     type: type.trim().toLowerCase(),
     charset: found.charset?.toLowerCase(),
     schema: found.schema,
+    params: found,
   };
 }
 
@@ -205,20 +208,12 @@ export function encodeRequestBody(
   ) {
     throw problems.unsupportedMediaType(`Only UTF-8 text is accepted, not ${mediaType.charset}.`);
   }
-  if (!body || body.length === 0) {
-    throw problems.badRequest('The request body is empty; send the message as the body.');
-  }
-  const textBody = decodeUtf8(body);
   if (mediaType.type === 'text/plain') {
+    const textBody = textOf(body);
     const headers = checkMessageType(textBody, options);
-    return { value: body, contentType: TEXT_CONTENT_TYPE, text: textBody, headers };
+    return { value: body as Buffer, contentType: TEXT_CONTENT_TYPE, text: textBody, headers };
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(textBody);
-  } catch {
-    throw problems.badRequest('The request body is not valid JSON.');
-  }
+  const { text: textBody, parsed } = parseJsonBody(body);
   const typeHeaders = checkMessageType(parsed, options);
   if (mediaType.type === AVRO_JSON_CONTENT_TYPE) {
     if (!options.formats) throw problems.unsupportedMediaType('Avro is not available here.');
@@ -248,6 +243,24 @@ export function encodeRequestBody(
     text: compact,
     headers: typeHeaders,
   };
+}
+
+/** A non-empty UTF-8 body as text (400 otherwise). */
+function textOf(body: Buffer | undefined): string {
+  if (!body || body.length === 0) {
+    throw problems.badRequest('The request body is empty; send the message as the body.');
+  }
+  return decodeUtf8(body);
+}
+
+/** A non-empty UTF-8 JSON body, as text and parsed (400 otherwise). */
+export function parseJsonBody(body: Buffer | undefined): { text: string; parsed: unknown } {
+  const text = textOf(body);
+  try {
+    return { text, parsed: JSON.parse(text) as unknown };
+  } catch {
+    throw problems.badRequest('The request body is not valid JSON.');
+  }
 }
 
 /** Bytes are stored untouched; `text` only names their size, for the tutorial's sentence. */

@@ -3,9 +3,9 @@
 // its value satisfies the schema; otherwise the answer lists every failing field.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { HttpProblem, type FieldError } from '@kafka-http/common';
+import { fieldErrorsOf, HttpProblem, type FieldError } from '@kafka-http/common';
 
 /** The record header naming the type a value was validated against. */
 export const MESSAGE_TYPE_HEADER = 'message-type';
@@ -22,21 +22,7 @@ function typeNameOf(file: string): string {
   return file.replace(/\.schema\.json$|\.json$/, '');
 }
 
-/** Turns Ajv's errors into one entry per failing field, as JSON Pointers into the value. */
-export function fieldErrorsOf(errors: readonly ErrorObject[] | null | undefined): FieldError[] {
-  return (errors ?? []).map((error) => {
-    const params = error.params as { missingProperty?: string; additionalProperty?: string };
-    const child = params.missingProperty ?? params.additionalProperty;
-    const pointer =
-      child === undefined
-        ? error.instancePath
-        : `${error.instancePath}/${child.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    let detail = error.message ?? 'is not valid';
-    if (params.missingProperty !== undefined) detail = 'is required';
-    if (params.additionalProperty !== undefined) detail = 'is not allowed by the schema';
-    return { pointer, detail };
-  });
-}
+export { fieldErrorsOf };
 
 /** The 422 answer for a value that does not fit its type or schema. */
 export function invalidValue(what: string, errors: readonly FieldError[]): HttpProblem {
