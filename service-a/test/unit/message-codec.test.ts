@@ -215,14 +215,19 @@ describe('compactJson', () => {
 
 describe('parseMediaType', () => {
   it('lowercases the type and unquotes the charset', () => {
-    expect(parseMediaType('Text/Plain; Charset="UTF-8"')).toEqual({
+    expect(parseMediaType('Text/Plain; Charset="UTF-8"')).toMatchObject({
       type: 'text/plain',
       charset: 'utf-8',
     });
-    expect(parseMediaType('application/json')).toEqual({
+    expect(parseMediaType('application/json')).toMatchObject({
       type: 'application/json',
       charset: undefined,
     });
+    // Parameter names are case-insensitive, their values are kept as written (subjects are not).
+    expect(
+      parseMediaType('application/vnd.schemaregistry+json; Subject="Orders-value"; version=2')
+        ?.params,
+    ).toEqual({ subject: 'Orders-value', version: '2' });
     expect(parseMediaType(undefined)).toBeUndefined();
   });
 });
