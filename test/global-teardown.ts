@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 
 export default async function globalTeardown(): Promise<void> {
+  await globalThis.__REGISTRY__?.stop();
   const broker = globalThis.__KAFKA__;
   if (!broker) return;
   await broker.stop();

@@ -9,3 +9,4 @@ export * from './tls';
 export * from './test-certificates';
 export * from './local-cluster';
 export * from './node-flags';
+export * from './local-registry';
