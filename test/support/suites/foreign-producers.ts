@@ -4,7 +4,6 @@
 // transaction is aborted and another committed; a 900 KB value; a LogAppendTime topic. Four
 // service-b instances, each in its own group, read the same topic: batch GET, single GET, the SSE
 // stream and raw octet-stream GET. Each must deliver every committed record exactly as written.
-import { get } from 'node:http';
 import request from 'supertest';
 import type { ServiceB } from '../../../service-b/src/service';
 import {
@@ -20,6 +19,7 @@ import { kcatAvailable, kcatProduce, type KcatRecord } from '../foreign/kcat';
 import { storedBatches } from '../foreign/log-batches';
 import { createTopic, testBrokers, uniqueName } from '../kafka';
 import { rawBody } from '../raw-body';
+import { readBatches, readSingles, readStream, type Wire } from '../read-paths';
 import { startA, startB } from '../services';
 
 const CODECS: Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -128,68 +128,6 @@ function expectedJson(record: Written): Record<string, unknown> {
 }
 
 const id = (m: { partition: number; offset: string }) => `${m.partition}@${m.offset}`;
-
-interface Wire {
-  partition: number;
-  offset: string;
-  [field: string]: unknown;
-}
-
-async function readBatches(service: ServiceB, count: number): Promise<Wire[]> {
-  const got: Wire[] = [];
-  while (got.length < count) {
-    const res = await request(service.url).get('/api/messages/batch?max=7&waitMs=5000');
-    expect(res.status).toBe(200);
-    const { messages } = res.body as { messages: Wire[] };
-    if (messages.length === 0) break;
-    got.push(...messages);
-  }
-  return got;
-}
-
-async function readSingles(service: ServiceB, count: number): Promise<Wire[]> {
-  const got: Wire[] = [];
-  while (got.length < count) {
-    const res = await request(service.url).get('/api/messages?waitMs=5000');
-    if (res.status === 204) break;
-    expect(res.status).toBe(200);
-    got.push(res.body as Wire);
-  }
-  return got;
-}
-
-/** Reads `count` events from the SSE stream, then closes it. */
-function readStream(service: ServiceB, count: number): Promise<Wire[]> {
-  return new Promise((resolve, reject) => {
-    const got: Wire[] = [];
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(new Error(`the stream delivered ${got.length} of ${count}`));
-    }, 60_000);
-    const req = get(`${service.url}/api/messages/stream`, (res) => {
-      let pending = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        pending += chunk;
-        let end: number;
-        while ((end = pending.indexOf('\n\n')) >= 0) {
-          const event = pending.slice(0, end);
-          pending = pending.slice(end + 2);
-          const data = event.split('\n').find((line) => line.startsWith('data: '));
-          if (data) got.push(JSON.parse(data.slice(6)) as Wire);
-        }
-        if (got.length >= count) {
-          clearTimeout(timer);
-          req.destroy();
-          resolve(got);
-        }
-      });
-    });
-    req.on('error', (error) => {
-      if (got.length < count) reject(error);
-    });
-  });
-}
 
 interface RawRead {
   partition: number;
