@@ -3,11 +3,14 @@
 // side by side), Protobuf (a later message of its file) and JSON Schema values, and a framed Avro
 // key; service-b must decode each on batch GET, single GET and the SSE stream, naming subject,
 // version and id, and deliver an id the registry does not know raw with a warning. service-a
-// writes framed values that decode to the same bytes a Confluent serializer writes.
+// writes framed values that decode to the same bytes a Confluent serializer writes. Apicurio's own
+// Avro serializer and deserializer (Java, Confluent wire format) write what service-b reads and
+// read what service-a writes.
 import request from 'supertest';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
 import { javaProduce, type ForeignRecord } from '../support/foreign/java-client';
+import { serdeConsume, serdeProduce } from '../support/foreign/registry-serde';
 import { createTopic, readAll, testBrokers, uniqueName } from '../support/kafka';
 import { readBatches, readSingles, readStream, type Wire } from '../support/read-paths';
 import { avroString, framed, registerSchema, testRegistryUrl } from '../support/registry';
@@ -214,5 +217,50 @@ describe('records in the schema registry wire format', () => {
       messages: unknown[];
     };
     expect(messages).toEqual([]);
+  });
+});
+
+describe("with Apicurio's Avro serializer and deserializer in Java", () => {
+  const topic = uniqueName('registry-serde');
+  let a: ServiceA;
+  let b: ServiceB;
+  let id = 0;
+
+  beforeAll(async () => {
+    await createTopic(topic, 1);
+    id = await registerSchema(`${topic}-value`, { schema: JSON.stringify(USER_V2) });
+    const env = { KAFKA_TOPIC: topic, SCHEMA_REGISTRY_URL: testRegistryUrl() };
+    [a, b] = await Promise.all([startA(env), startB({ ...env, KAFKA_GROUP_ID: uniqueName('g') })]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  it('service-b reads what the serializer wrote; the deserializer reads what service-a wrote', async () => {
+    const shared = { brokers: testBrokers(), topic, registryUrl: testRegistryUrl() };
+    const javaValues = [
+      { name: 'Ann', age: 1 },
+      { name: 'Ben', age: 2 },
+    ];
+    await serdeProduce({ ...shared, schema: USER_V2, values: javaValues });
+    const read = await readBatches(b, 2);
+    expect(read.map((m) => m.value)).toEqual(javaValues);
+    expect(read[0]).toMatchObject({
+      valueRegistry: { id, format: 'AVRO', subject: `${topic}-value`, version: 1 },
+    });
+
+    for (const value of [{ name: 'Cat', age: 3 }, { name: 'Dan' }]) {
+      const res = await request(a.url)
+        .post('/api/messages')
+        .set('Content-Type', `application/vnd.schemaregistry+json; subject=${topic}-value`)
+        .send(JSON.stringify(value));
+      expect(res.status).toBe(200);
+    }
+    const consumed = await serdeConsume({ ...shared, count: 4 });
+    expect(consumed.map((r) => r.value)).toEqual([
+      ...javaValues,
+      { name: 'Cat', age: 3 },
+      { name: 'Dan', age: 0 },
+    ]);
   });
 });

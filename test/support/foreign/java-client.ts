@@ -2,13 +2,12 @@
 // KafkaJS-based code writes or expects matches a client we did not write. ForeignClient.java is
 // compiled with javac against the jars of the broker's lib folder (.cache/kafka/<version>/lib), once
 // per source version, into .cache/foreign-client/<hash>/.
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
-import { cacheDir, ensureKafkaInstalled } from '@kafka-http/local-kafka';
+import { ensureKafkaInstalled } from '@kafka-http/local-kafka';
+import { compileJava, QUICK_JVM_FLAGS, type CompiledJava } from './compile-java';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
@@ -122,21 +121,7 @@ const clientJars = [
   /^slf4j-api-.*\.jar$/,
 ];
 
-/** Starts the JVM quickly: C1 only, serial GC, class data sharing, a small heap. */
-const jvmFlags = [
-  '-XX:TieredStopAtLevel=1',
-  '-XX:+UseSerialGC',
-  '-Xshare:auto',
-  '-Xms16m',
-  '-Xmx128m',
-  '-XX:-UsePerfData',
-];
-
-interface Compiled {
-  java: string;
-  classpath: string;
-  classesDir: string;
-}
+type Compiled = CompiledJava;
 
 let compiled: Promise<Compiled> | undefined;
 
@@ -157,63 +142,12 @@ function clientClasspath(libDir: string): string[] {
 export function compileForeignClient(): Promise<Compiled> {
   compiled ??= (async () => {
     const installation = ensureKafkaInstalled({ log: () => undefined });
-    const jars = clientClasspath(installation.libDir);
-    const javac = process.env.JAVA_HOME
-      ? path.join(process.env.JAVA_HOME, 'bin', 'javac')
-      : 'javac';
-    const digest = createHash('sha256');
-    for (const source of sources) digest.update(readFileSync(source));
-    const hash = digest
-      .update(jars.map((jar) => path.basename(jar)).join('\n'))
-      .digest('hex')
-      .slice(0, 16);
-    const root = cacheDir('foreign-client');
-    const classesDir = path.join(root, hash);
-    const result = {
-      java: installation.javaCommand,
-      classpath: jars.join(path.delimiter),
-      classesDir,
-    };
-    if (existsSync(path.join(classesDir, 'ForeignClient.class'))) return result;
-    mkdirSync(root, { recursive: true });
-    const staging = path.join(root, `${hash}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    mkdirSync(staging);
-    try {
-      await promisify(execFile)(
-        javac,
-        [
-          '--release',
-          '17',
-          '-encoding',
-          'UTF-8',
-          '-d',
-          staging,
-          '-cp',
-          result.classpath,
-          ...sources,
-        ],
-        { encoding: 'utf8' },
-      );
-    } catch (error) {
-      rmSync(staging, { recursive: true, force: true });
-      const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error(
-          `javac not found: a JDK (not only a JRE) is needed, e.g. apt-get install openjdk-17-jdk-headless`,
-        );
-      }
-      throw new Error(
-        `javac failed on ${sources.join(' ')}:\n${stdout ?? ''}${stderr ?? ''}`.trim(),
-      );
-    }
-    try {
-      renameSync(staging, classesDir);
-    } catch (error) {
-      rmSync(staging, { recursive: true, force: true });
-      // Another process renamed its folder first: its classes come from the same source.
-      if (!existsSync(path.join(classesDir, 'ForeignClient.class'))) throw error;
-    }
-    return result;
+    return compileJava({
+      name: 'foreign-client',
+      sources,
+      jars: clientClasspath(installation.libDir),
+      mainClass: 'ForeignClient',
+    });
   })();
   compiled.catch(() => {
     compiled = undefined;
@@ -225,7 +159,13 @@ async function spawnJava(args: string[]): Promise<ChildProcessWithoutNullStreams
   const { java, classpath, classesDir } = await compileForeignClient();
   return spawn(
     java,
-    [...jvmFlags, '-cp', `${classesDir}${path.delimiter}${classpath}`, 'ForeignClient', ...args],
+    [
+      ...QUICK_JVM_FLAGS,
+      '-cp',
+      `${classesDir}${path.delimiter}${classpath}`,
+      'ForeignClient',
+      ...args,
+    ],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
     },
