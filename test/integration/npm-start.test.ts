@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findFreePort, isPortFree, repoRoot } from '@kafka-http/local-kafka';
+import { registerSchema } from '../support/registry';
 import { waitFor } from '../support/wait';
 
 interface Run {
@@ -63,7 +64,8 @@ function processesMentioning(needle: string): number[] {
 }
 
 async function freePorts() {
-  const [kafka, controller, a, b] = [
+  const [kafka, controller, registry, a, b] = [
+    await findFreePort(),
     await findFreePort(),
     await findFreePort(),
     await findFreePort(),
@@ -72,6 +74,7 @@ async function freePorts() {
   return {
     KAFKA_PORT: String(kafka),
     KAFKA_CONTROLLER_PORT: String(controller),
+    SCHEMA_REGISTRY_PORT: String(registry),
     SERVICE_A_PORT: String(a),
     SERVICE_B_PORT: String(b),
   };
@@ -127,6 +130,21 @@ describe('npm start', () => {
     // Every response names the process that sent it.
     const health = await fetch(`http://127.0.0.1:${ports.SERVICE_A_PORT}/health/ready`);
     expect(health.headers.get('service-instance-id')).toMatch(/^service-a-[0-9a-f]{12}$/);
+    // Its own schema registry: a schema registered there encodes on POST and decodes on GET.
+    const registryUrl = `http://127.0.0.1:${ports.SCHEMA_REGISTRY_PORT}/apis/ccompat/v7`;
+    expect(run.lines.some((l) => l.includes(registryUrl))).toBe(true);
+    const subject = `npm-start-${Date.now()}-value`;
+    await registerSchema(subject, { schema: '"string"' }, registryUrl);
+    const posted = await fetch(`http://127.0.0.1:${ports.SERVICE_A_PORT}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': `application/vnd.schemaregistry+json; subject=${subject}` },
+      body: '"framed"',
+    });
+    expect(posted.status).toBe(200);
+    const got = await fetch(`http://127.0.0.1:${ports.SERVICE_B_PORT}/api/messages?waitMs=5000`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(await got.json()).toMatchObject({ value: 'framed', valueRegistry: { subject } });
   });
 
   it.each<[string, Record<string, string>]>([

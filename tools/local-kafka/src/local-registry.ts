@@ -28,6 +28,8 @@ export const CCOMPAT_PATH = '/apis/ccompat/v7';
 export interface LocalRegistryOptions {
   /** A free port when omitted. */
   port?: number;
+  /** Keeps the schemas in an H2 file database in this folder across restarts; in memory when omitted. */
+  dataDir?: string;
   /** Where its log goes; a folder under .cache/schema-registry when omitted. */
   logDir?: string;
   heapMb?: number;
@@ -127,6 +129,7 @@ export async function startLocalRegistry(
       `Port ${port} (the schema registry) is already in use: stop whatever listens there, choose another port with SCHEMA_REGISTRY_PORT, or set SCHEMA_REGISTRY_URL to use a running registry.`,
     );
   }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const logDir = options.logDir ?? cacheDir('schema-registry', 'logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `registry-${port}.log`);
@@ -139,6 +142,11 @@ export async function startLocalRegistry(
       '-Djava.awt.headless=true',
       `-Dquarkus.http.port=${port}`,
       '-Dquarkus.http.host=127.0.0.1',
+      ...(options.dataDir
+        ? [
+            `-Dquarkus.datasource.jdbc.url=jdbc:h2:file:${path.join(path.resolve(options.dataDir), 'registry')}`,
+          ]
+        : []),
       '-jar',
       jar,
     ],

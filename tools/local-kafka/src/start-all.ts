@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { PrerequisiteError } from './install-kafka';
 import { startLocalKafka, type LocalKafka } from './local-broker';
+import { startLocalRegistry, type LocalRegistry } from './local-registry';
 import { SERVICE_NODE_FLAGS } from './node-flags';
 import { cacheDir, repoRoot } from './paths';
 import {
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   let stopping = false;
   let broker: LocalKafka | undefined;
   let brokerStarting: Promise<LocalKafka | undefined> = Promise.resolve(undefined);
+  let registryStarting: Promise<LocalRegistry | undefined> = Promise.resolve(undefined);
   const services: ServiceProcess[] = [];
   const stopAll = async (code: number) => {
     if (stopping) return;
@@ -102,7 +104,10 @@ async function main(): Promise<void> {
     say('INFO ', 'Stopping the services, then Kafka...');
     await Promise.all(services.map((s) => stopChild(s.child)));
     // The broker last, also one that is still starting (or starting again).
-    await (await brokerStarting.catch(() => undefined))?.stop();
+    await Promise.all([
+      (await registryStarting.catch(() => undefined))?.stop(),
+      (await brokerStarting.catch(() => undefined))?.stop(),
+    ]);
     process.exit(code);
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -120,6 +125,49 @@ async function main(): Promise<void> {
     say('ERROR', `npm start failed: ${error.message}`);
     void stopAll(1);
   });
+
+  // The registry starts beside the broker (they do not depend on each other).
+  if (env.SCHEMA_REGISTRY_URL === 'off') {
+    env.SCHEMA_REGISTRY_URL = '';
+  } else if (!env.SCHEMA_REGISTRY_URL) {
+    const startRegistry = () =>
+      startLocalRegistry({
+        port: portOf('SCHEMA_REGISTRY_PORT').port,
+        dataDir: cacheDir('schema-registry', 'data'),
+        log: (line) => say('INFO ', line),
+      });
+    registryStarting = startRegistry();
+    const budget = new RestartBudget(3, 5 * 60_000);
+    const watchRegistry = (running: LocalRegistry) => {
+      void running.exited.then(({ code, signal }) => {
+        if (stopping) return;
+        const how = signal ?? `code ${code}`;
+        if (!budget.record()) {
+          say('ERROR', `The schema registry keeps exiting (${how}); see ${running.logFile}.`);
+          return void stopAll(1);
+        }
+        say(
+          'WARN ',
+          `The schema registry exited (${how}); starting it again. Meanwhile schemas already read are still used (see ${running.logFile}).`,
+        );
+        registryStarting = startRegistry();
+        registryStarting.then(
+          (next) => next && !stopping && watchRegistry(next),
+          (error: unknown) => {
+            say(
+              'ERROR',
+              `The schema registry could not be started again: ${(error as Error).message}`,
+            );
+            void stopAll(1);
+          },
+        );
+      });
+    };
+    void registryStarting.then(
+      (running) => running && watchRegistry(running),
+      () => undefined,
+    );
+  }
 
   if (!env.KAFKA_BROKERS) {
     const startBroker = () =>
@@ -162,6 +210,10 @@ async function main(): Promise<void> {
   } else {
     say('INFO ', `Using the Kafka cluster at ${env.KAFKA_BROKERS}.`);
   }
+  const registry = await registryStarting;
+  if (registry) env.SCHEMA_REGISTRY_URL = registry.url;
+  else if (env.SCHEMA_REGISTRY_URL)
+    say('INFO ', `Using the schema registry at ${env.SCHEMA_REGISTRY_URL}.`);
   if (stopping) return;
 
   for (const [name, variable] of [
@@ -209,6 +261,7 @@ async function main(): Promise<void> {
   const [a, b] = services as [ServiceProcess, ServiceProcess];
   console.log(`
   Kafka      ${env.KAFKA_BROKERS}${broker ? `   (local broker, log: ${broker.logFile})` : '   (not started by npm start)'}
+  Registry   ${env.SCHEMA_REGISTRY_URL || '(none: SCHEMA_REGISTRY_URL=off)'}${registry ? '   (local Apicurio registry)' : ''}
   service-a  ${a.url}   Swagger UI: ${a.url}/swagger
   service-b  ${b.url}   Swagger UI: ${b.url}/swagger
 

@@ -39,8 +39,19 @@ export function neededPorts(env: NodeJS.ProcessEnv): NeededPort[] {
           port: read('KAFKA_CONTROLLER_PORT', kafkaPort + 1),
         },
       ];
+  // A registry of its own unless SCHEMA_REGISTRY_URL names one (`off`: none at all).
+  const registry: NeededPort[] = env.SCHEMA_REGISTRY_URL
+    ? []
+    : [
+        {
+          owner: 'the schema registry',
+          variable: 'SCHEMA_REGISTRY_PORT',
+          port: read('SCHEMA_REGISTRY_PORT', 8081),
+        },
+      ];
   const ports = [
     ...kafka,
+    ...registry,
     { owner: 'service-a', variable: 'SERVICE_A_PORT', port: read('SERVICE_A_PORT', 5101) },
     { owner: 'service-b', variable: 'SERVICE_B_PORT', port: read('SERVICE_B_PORT', 5102) },
   ];
@@ -68,8 +79,8 @@ export function portClashMessage(taken: readonly NeededPort[]): string {
   return [
     `Port${taken.length > 1 ? 's' : ''} ${list} ${taken.length > 1 ? 'are' : 'is'} already in use, so nothing was started.`,
     'Another `npm start` may be running: stop it (Ctrl-C in its terminal), or choose other ports',
-    'with KAFKA_PORT, KAFKA_CONTROLLER_PORT, SERVICE_A_PORT and SERVICE_B_PORT (set KAFKA_BROKERS',
-    'to use a Kafka that is already running instead of starting one).',
+    'with KAFKA_PORT, KAFKA_CONTROLLER_PORT, SCHEMA_REGISTRY_PORT, SERVICE_A_PORT and SERVICE_B_PORT',
+    '(set KAFKA_BROKERS or SCHEMA_REGISTRY_URL to use a Kafka or registry that is already running).',
   ].join('\n');
 }
 

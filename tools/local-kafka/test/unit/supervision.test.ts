@@ -10,13 +10,23 @@ describe('neededPorts', () => {
     expect(neededPorts({}).map((p) => [p.variable, p.port])).toEqual([
       ['KAFKA_PORT', 9092],
       ['KAFKA_CONTROLLER_PORT', 9093],
+      ['SCHEMA_REGISTRY_PORT', 8081],
       ['SERVICE_A_PORT', 5101],
       ['SERVICE_B_PORT', 5102],
     ]);
     expect(neededPorts({ KAFKA_BROKERS: 'kafka:9092' }).map((p) => p.variable)).toEqual([
+      'SCHEMA_REGISTRY_PORT',
       'SERVICE_A_PORT',
       'SERVICE_B_PORT',
     ]);
+    // A registry of one's own, or none at all: no registry port.
+    for (const url of ['http://registry:8081', 'off']) {
+      expect(
+        neededPorts({ KAFKA_BROKERS: 'kafka:9092', SCHEMA_REGISTRY_URL: url }).map(
+          (p) => p.variable,
+        ),
+      ).toEqual(['SERVICE_A_PORT', 'SERVICE_B_PORT']);
+    }
     expect(
       neededPorts({ KAFKA_PORT: '19092' })
         .map((p) => p.port)
@@ -44,6 +54,7 @@ describe('portsInUse', () => {
     const busy = (server.address() as AddressInfo).port;
     const ports = neededPorts({
       KAFKA_BROKERS: 'x:1',
+      SCHEMA_REGISTRY_URL: 'off',
       SERVICE_A_PORT: String(busy),
       SERVICE_B_PORT: String(await findFreePort()),
     });
