@@ -96,6 +96,13 @@ export function openApiDocument({
                 example: 'any bytes',
               },
               ...docs.avroContent,
+              [`application/vnd.schemaregistry+json; subject=${topic}-value`]: {
+                schema: {
+                  description:
+                    "The value as JSON (Avro's JSON encoding, Protobuf's JSON mapping, or JSON for a JSON Schema), encoded with the subject's schema from the schema registry (SCHEMA_REGISTRY_URL) and written in the registry wire format. Parameters: `subject` (required), `version` (a number; the latest when omitted), `message` (Protobuf: which message of the file; the first when omitted), `schema` (with SCHEMA_REGISTRY_AUTO_REGISTER=true: a repository Avro schema to register when the subject has none). 415 for a subject or version the registry does not have, 422 per field that does not fit, 503 while the registry cannot be asked.",
+                },
+                example: { name: 'Ada' },
+              },
             },
           },
           responses: {

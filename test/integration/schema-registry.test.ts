@@ -137,6 +137,18 @@ describe('records in the schema registry wire format', () => {
         acks.map((ack) => String(ack.offset)),
       );
     }
+    // Each schema was fetched once (a miss) and then read from the cache (hits); the unknown id is
+    // an error.
+    const metrics = (await request(b.url).get('/metrics')).text;
+    const count = (outcome: string) =>
+      Number(
+        new RegExp(`schema_registry_lookups_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(
+          metrics,
+        )?.[1],
+      );
+    expect(count('miss')).toBe(5);
+    expect(count('hit')).toBeGreaterThanOrEqual(3 * 5);
+    expect(count('error')).toBeGreaterThanOrEqual(1);
   });
 
   it('service-a writes the bytes a Confluent serializer writes, and service-b reads them back', async () => {

@@ -1,7 +1,12 @@
 // The registry client and the resolver's caching, against an in-memory stand-in of the Confluent
 // API (test/support/schema-registry-stand-in.ts): what is fetched once, what an outage keeps
 // working, and how each failure is told apart.
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { makeTestCertificates } from '@kafka-http/local-kafka';
 import type { AddressInfo } from 'node:net';
 import {
   frame,
@@ -97,6 +102,30 @@ describe('SchemaRegistryClient', () => {
     c.close();
     silent.closeAllConnections();
     await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('speaks TLS to a registry whose CA it is given, and refuses one it does not trust', async () => {
+    const certs = makeTestCertificates(mkdtempSync(path.join(os.tmpdir(), 'registry-tls-')));
+    const server = https.createServer(
+      { pfx: readFileSync(certs.keystore.file), passphrase: certs.keystore.password },
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ schema: '"string"' }));
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://localhost:${(server.address() as AddressInfo).port}`;
+    const trusted = client(url, { ca: readFileSync(certs.caFile, 'utf8') });
+    await expect(trusted.schemaById(1)).resolves.toMatchObject({
+      format: 'AVRO',
+      schema: '"string"',
+    });
+    const untrusted = client(url, { ca: readFileSync(certs.otherCaFile, 'utf8') });
+    await expect(untrusted.schemaById(1)).rejects.toMatchObject({ kind: 'unavailable' });
+    trusted.close();
+    untrusted.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
   });
 
   it('keeps a path prefix such as Apicurio’s /apis/ccompat/v7', async () => {
