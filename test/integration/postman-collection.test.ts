@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
 import { uniqueName } from '../support/kafka';
+import { testRegistryUrl } from '../support/registry';
 import { startA, startB } from '../support/services';
 
 interface NewmanSummary {
@@ -26,8 +27,13 @@ describe('the Postman collection', () => {
   let a: ServiceA;
   let b: ServiceB;
   beforeAll(async () => {
-    a = await startA({ KAFKA_TOPIC: topic });
-    b = await startB({ KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('postman-group') });
+    const registry = { SCHEMA_REGISTRY_URL: testRegistryUrl() };
+    a = await startA({ KAFKA_TOPIC: topic, ...registry });
+    b = await startB({
+      KAFKA_TOPIC: topic,
+      KAFKA_GROUP_ID: uniqueName('postman-group'),
+      ...registry,
+    });
   });
   afterAll(async () => {
     await a?.stop();
@@ -51,6 +57,7 @@ describe('the Postman collection', () => {
           envVar: [
             { key: 'serviceAUrl', value: a.url },
             { key: 'serviceBUrl', value: b.url },
+            { key: 'registryUrl', value: testRegistryUrl() },
           ],
           reporters: [],
         },
