@@ -92,7 +92,10 @@ export function createApp({
     },
     (app) => {
       const shared = { publisher, idempotency: store, asyncProducer };
-      app.use(batchRouter({ ...shared, limits: batchLimits, formats: { formats, topicType } }));
+      const registry = { schemas, autoRegister, avro: formats.avro };
+      app.use(
+        batchRouter({ ...shared, limits: batchLimits, formats: { formats, topicType, registry } }),
+      );
       app.use(
         messagesRouter({
           ...shared,
@@ -100,7 +103,7 @@ export function createApp({
           formats,
           topicType,
           benchNoopRoute,
-          registry: { schemas, autoRegister, avro: formats.avro },
+          registry,
         }),
       );
     },

@@ -230,6 +230,32 @@ describe('records in the schema registry wire format', () => {
     };
     expect(messages).toEqual([]);
   });
+
+  it('takes registry subjects in a batch, each message with its own result', async () => {
+    const res = await request(a.url)
+      .post('/api/messages/batch')
+      .send({
+        messages: [
+          { value: { name: 'Eve', age: 5 }, subject: `${topic}-value` },
+          { value: { name: 'Fay' }, subject: `${topic}-value`, version: 1 },
+          { value: { orderId: 'B1' }, subject: orders, message: 'shop.Refund' },
+          { value: { name: 6 }, subject: `${topic}-value` },
+          { value: { name: 'x' }, subject: `${topic}-missing` },
+          { value: 'plain' },
+        ],
+      });
+    expect(res.status).toBe(207);
+    const results = (res.body as { results: { error?: { status: number } }[] }).results;
+    expect(results.map((r) => r.error?.status ?? 200)).toEqual([200, 200, 200, 422, 415, 200]);
+    const got = await readBatches(b, 4);
+    expect(got.map((m) => m.value)).toEqual([
+      { name: 'Eve', age: 5 },
+      { name: 'Fay' },
+      { orderId: 'B1' }, // Protobuf's JSON mapping leaves out fields at their default
+      'plain',
+    ]);
+    expect(got[1]).toMatchObject({ valueRegistry: { id: ids.v1, version: 1 } });
+  });
 });
 
 describe("with Apicurio's Avro serializer and deserializer in Java", () => {
@@ -274,5 +300,39 @@ describe("with Apicurio's Avro serializer and deserializer in Java", () => {
       { name: 'Cat', age: 3 },
       { name: 'Dan', age: 0 },
     ]);
+  });
+});
+
+describe('auto-registration (SCHEMA_REGISTRY_AUTO_REGISTER=true)', () => {
+  const topic = uniqueName('registry-auto');
+  let a: ServiceA;
+  beforeAll(async () => {
+    await createTopic(topic, 1);
+    a = await startA({
+      KAFKA_TOPIC: topic,
+      SCHEMA_REGISTRY_URL: testRegistryUrl(),
+      SCHEMA_REGISTRY_AUTO_REGISTER: 'true',
+    });
+  });
+  afterAll(() => a?.stop());
+
+  it("registers the repository's Avro schema under a subject that has none, and only then", async () => {
+    const post = (params: string) =>
+      request(a.url)
+        .post('/api/messages')
+        .set('Content-Type', `application/vnd.schemaregistry+json; subject=${topic}-value${params}`)
+        .send('{"id": 1, "name": "Ada", "email": "ada@example.com"}');
+    // Without a schema to register, an unknown subject stays a client mistake.
+    expect((await post('')).status).toBe(415);
+    expect((await post('; schema=example.Nope')).status).toBe(415);
+    const first = await post('; schema=example.User');
+    expect(first.status).toBe(200);
+    const registered = (await (
+      await fetch(`${testRegistryUrl()}/subjects/${topic}-value/versions/latest`)
+    ).json()) as { id: number; version: number; schema: string };
+    expect(registered.version).toBe(1);
+    expect(JSON.parse(registered.schema)).toMatchObject({ name: 'User', namespace: 'example' });
+    const [record] = await readAll(topic, 1);
+    expect(record?.value?.readUInt32BE(1)).toBe(registered.id);
   });
 });

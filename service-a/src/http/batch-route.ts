@@ -10,6 +10,7 @@ import {
   validateJsonBody,
   validateQuery,
   type QuerySchema,
+  type SubjectSchema,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
 import {
@@ -24,6 +25,11 @@ import {
   type MessageFormats,
 } from '../messages/message-codec';
 import { TYPE_NAME } from '../messages/message-types';
+import {
+  encodeFramed,
+  resolveSubject,
+  type RegistryEncodeOptions,
+} from '../messages/registry-codec';
 import type { MessagePublisher, OutgoingMessage, PublishResult } from '../kafka/message-publisher';
 import {
   asyncQueryParameter,
@@ -32,7 +38,7 @@ import {
   type AsyncProducer,
 } from './async-produce';
 import type { IdempotencyStore, Reply } from './idempotency';
-import { MAX_KEY_LENGTH, messageTypeFor } from './messages-route';
+import { MAX_KEY_LENGTH, messageTypeFor, NO_REGISTRY } from './messages-route';
 import { jsonReply, replyOnce } from './reply';
 
 export interface BatchLimits {
@@ -85,6 +91,23 @@ export function batchBodySchema(limits: BatchLimits) {
               description:
                 "An Avro schema name: the value (in Avro's JSON encoding) is stored as Avro binary.",
             },
+            subject: {
+              type: 'string',
+              minLength: 1,
+              description:
+                'A schema registry subject: the value is encoded with its schema (the latest, or `version`) in the registry wire format, as with `Content-Type: application/vnd.schemaregistry+json; subject=...` on the single POST.',
+            },
+            version: {
+              type: 'integer',
+              minimum: 1,
+              description: 'With `subject`: the version to write with (the latest when omitted).',
+            },
+            message: {
+              type: 'string',
+              minLength: 1,
+              description:
+                'With a Protobuf `subject`: the message of the file to write (the first when omitted).',
+            },
           },
         },
       },
@@ -111,15 +134,64 @@ interface BatchItem {
   partition?: number;
   type?: string;
   schema?: string;
+  subject?: string;
+  version?: number;
+  message?: string;
 }
 
 export interface BatchFormats {
   formats?: MessageFormats;
   topicType?: string;
+  registry?: RegistryEncodeOptions;
 }
 
-function encodeItem(item: BatchItem, { formats, topicType }: BatchFormats) {
+/** The registry schemas a batch names, looked up once per subject and version. */
+type SubjectSchemas = Map<string, SubjectSchema | HttpProblem>;
+
+const subjectKey = (item: BatchItem) => `${item.subject}\u0000${item.version ?? 'latest'}`;
+
+async function resolveSubjects(items: readonly BatchItem[], registry: RegistryEncodeOptions) {
+  const found: SubjectSchemas = new Map();
+  const named = items.filter((item) => item.subject !== undefined);
+  await Promise.all(
+    [...new Map(named.map((item) => [subjectKey(item), item])).entries()].map(
+      async ([key, item]) => {
+        const params = { subject: item.subject, version: item.version?.toString() };
+        try {
+          found.set(key, await resolveSubject(params, registry));
+        } catch (error) {
+          if (!(error instanceof HttpProblem)) throw error;
+          found.set(key, error);
+        }
+      },
+    ),
+  );
+  return found;
+}
+
+function encodeItem(
+  item: BatchItem,
+  { formats, topicType }: BatchFormats,
+  subjects: SubjectSchemas,
+) {
   const typed = messageTypeFor(item.type, { formats, topicType });
+  if (item.subject !== undefined) {
+    if (item.schema !== undefined || item.encoding !== undefined) {
+      throw problems.badRequest(
+        'A message names a registry "subject", or an Avro "schema", or base64 bytes: one of them.',
+      );
+    }
+    const schema = subjects.get(subjectKey(item));
+    if (schema === undefined || schema instanceof HttpProblem) {
+      throw schema ?? new Error('the subject was not looked up');
+    }
+    const typeHeaders = checkMessageType(item.value, typed);
+    const framed = encodeFramed(schema, item.value, JSON.stringify(item.value), item.message);
+    return {
+      value: framed.value,
+      headers: { ...typeHeaders, [CONTENT_TYPE_HEADER]: framed.contentType },
+    };
+  }
   if (item.encoding === 'base64') {
     if (item.schema !== undefined) {
       throw problems.badRequest('A message is either Avro ("schema") or base64 bytes, not both.');
@@ -163,6 +235,7 @@ function toOutgoing(
   item: BatchItem,
   maxMessageBytes: number,
   formats: BatchFormats,
+  subjects: SubjectSchemas,
 ): OutgoingMessage | HttpProblem {
   const reserved = Object.keys(item.headers ?? {}).find((name) =>
     RESERVED_HEADERS.includes(name.toLowerCase()),
@@ -172,7 +245,7 @@ function toOutgoing(
   }
   let encoded: { value: Buffer; headers: Record<string, string> };
   try {
-    encoded = encodeItem(item, formats);
+    encoded = encodeItem(item, formats, subjects);
   } catch (error) {
     if (error instanceof HttpProblem) return error;
     throw error;
@@ -296,7 +369,10 @@ export function batchRouter({
       }
       const queueOnly = (res.locals.query as { async?: boolean }).async === true;
       await replyOnce(req, res, idempotency, fingerprint, async () => {
-        const prepared = items.map((item) => toOutgoing(item, limits.maxMessageBytes, formats));
+        const subjects = await resolveSubjects(items, formats.registry ?? NO_REGISTRY);
+        const prepared = items.map((item) =>
+          toOutgoing(item, limits.maxMessageBytes, formats, subjects),
+        );
         const valid = prepared.filter((p): p is OutgoingMessage => !(p instanceof HttpProblem));
         if (queueOnly) {
           // All valid messages are stored together, or none is (503).

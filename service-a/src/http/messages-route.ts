@@ -43,7 +43,7 @@ import {
 import type { IdempotencyStore, Reply } from './idempotency';
 import { jsonReply, replyOnce } from './reply';
 
-const NO_REGISTRY: RegistryEncodeOptions = { schemas: undefined, autoRegister: false };
+export const NO_REGISTRY: RegistryEncodeOptions = { schemas: undefined, autoRegister: false };
 
 export const KEY_HEADER = 'kafka-key';
 export const RECORD_HEADER_PREFIX = 'kafka-header-';

@@ -104,13 +104,11 @@ async function lookUp(
   }
 }
 
-/** A JSON value encoded with the subject's schema, framed with its id. */
-export async function encodeWithRegistry(
-  value: unknown,
-  jsonText: string,
+/** The schema a request names, from the registry (or its cache); an HttpProblem when it cannot be had. */
+export async function resolveSubject(
   params: RegistryParameters,
   options: RegistryEncodeOptions,
-): Promise<{ value: Buffer; contentType: string; schema: SubjectSchema }> {
+): Promise<SubjectSchema> {
   const { schemas } = options;
   if (!schemas) {
     throw problems.unsupportedMediaType(
@@ -123,24 +121,29 @@ export async function encodeWithRegistry(
       `Name the subject: ${REGISTRY_CONTENT_TYPES[0]}; subject=<subject>, e.g. subject=message-topic-value.`,
     );
   }
-  const schema = await lookUp({ ...params, subject }, { ...options, schemas });
-  const what = `the schema of ${subject} version ${schema.version} (id ${schema.id}, ${schema.codec.format})`;
+  return lookUp({ ...params, subject }, { ...options, schemas });
+}
+
+/** A JSON value encoded with a subject's schema and framed with its id; 422 per field that does not fit. */
+export function encodeFramed(
+  schema: SubjectSchema,
+  value: unknown,
+  jsonText: string,
+  messageName?: string,
+): { value: Buffer; contentType: string } {
+  const what = `the schema of ${schema.subject} version ${schema.version} (id ${schema.id}, ${schema.codec.format})`;
   let payload: Buffer;
   try {
-    const errors = schema.codec.fieldErrors(value, params.message);
+    const errors = schema.codec.fieldErrors(value, messageName);
     if (errors.length > 0) throw invalidValue(what, errors);
-    payload = schema.codec.encode(value, jsonText, params.message);
+    payload = schema.codec.encode(value, jsonText, messageName);
   } catch (error) {
     if (error instanceof UnknownMessageError) throw problems.unsupportedMediaType(error.message);
     if (error instanceof HttpProblem) throw error;
     // The codec refused what the field check let through (e.g. an integer out of range).
     throw invalidValue(what, [{ pointer: '', detail: (error as Error).message }]);
   }
-  return {
-    value: frame(schema.id, payload),
-    contentType: framedContentType(schema.codec.format),
-    schema,
-  };
+  return { value: frame(schema.id, payload), contentType: framedContentType(schema.codec.format) };
 }
 
 /** The whole POST body as a registry-encoded record value. */
@@ -151,7 +154,8 @@ export async function encodeRegistryBody(
 ): Promise<EncodedValue> {
   const { text, parsed } = parseJsonBody(body);
   const compact = compactJson(text.trim());
-  const encoded = await encodeWithRegistry(parsed, compact, params, options);
+  const schema = await resolveSubject(params, options);
+  const encoded = encodeFramed(schema, parsed, compact, params.message);
   return {
     value: encoded.value,
     contentType: encoded.contentType,
