@@ -14,6 +14,7 @@ import { serdeConsume, serdeProduce } from '../support/foreign/registry-serde';
 import { createTopic, readAll, testBrokers, uniqueName } from '../support/kafka';
 import { readBatches, readSingles, readStream, type Wire } from '../support/read-paths';
 import { avroString, framed, registerSchema, testRegistryUrl } from '../support/registry';
+import { READING_JSON_SCHEMA } from '../support/schema-fixtures';
 import { startA, startB } from '../support/services';
 
 const USER_V1 = {
@@ -31,14 +32,6 @@ package shop;
 message Order { string id = 1; }
 message Refund { string order_id = 1; int64 cents = 2; }
 `;
-const READING_SCHEMA = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  title: 'Reading',
-  type: 'object',
-  properties: { sensor: { type: 'string' }, celsius: { type: 'number' } },
-  required: ['sensor'],
-  additionalProperties: false,
-};
 const UNKNOWN_ID = 987_654;
 
 describe('records in the schema registry wire format', () => {
@@ -56,7 +49,7 @@ describe('records in the schema registry wire format', () => {
     ids.key = await registerSchema(`${topic}-key`, { schema: '"string"' });
     ids.proto = await registerSchema(orders, { schema: SHOP_PROTO, schemaType: 'PROTOBUF' });
     ids.json = await registerSchema(readings, {
-      schema: JSON.stringify(READING_SCHEMA),
+      schema: JSON.stringify(READING_JSON_SCHEMA),
       schemaType: 'JSON',
     });
     const env = { KAFKA_TOPIC: topic, SCHEMA_REGISTRY_URL: testRegistryUrl() };

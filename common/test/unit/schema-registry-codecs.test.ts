@@ -10,6 +10,7 @@ import {
   writeMessageIndexes,
   type SchemaText,
 } from '../../src';
+import { READING_JSON_SCHEMA } from '../../../test/support/schema-fixtures';
 
 const USER_AVRO: SchemaText = {
   format: 'AVRO',
@@ -209,14 +210,7 @@ describe('JSON Schema', () => {
   const codec = compileSchema({
     format: 'JSON',
     references: [],
-    schema: JSON.stringify({
-      $schema: 'http://json-schema.org/draft-07/schema#',
-      title: 'Reading',
-      type: 'object',
-      properties: { sensor: { type: 'string' }, celsius: { type: 'number' } },
-      required: ['sensor'],
-      additionalProperties: false,
-    }),
+    schema: JSON.stringify(READING_JSON_SCHEMA),
   });
 
   it('decodes the JSON text as it was written, and refuses bytes that are not JSON', () => {

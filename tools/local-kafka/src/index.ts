@@ -10,3 +10,4 @@ export * from './test-certificates';
 export * from './local-cluster';
 export * from './node-flags';
 export * from './local-registry';
+export * from './jvm-process';

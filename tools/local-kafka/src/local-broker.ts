@@ -4,11 +4,11 @@
 // The same pieces start each node of a multi-node cluster (see local-cluster.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { findFreePort, isPortFree } from './free-port';
+import { superviseJvm, type JvmProcess } from './jvm-process';
 import { ensureKafkaInstalled, PrerequisiteError } from './install-kafka';
 import { KAFKA_VERSION } from './kafka-version';
 import { kafkaVersionProfile } from './kafka-versions';
@@ -46,7 +46,7 @@ export interface LocalKafkaOptions {
   log?: (line: string) => void;
 }
 
-export interface LocalKafka {
+export interface LocalKafka extends JvmProcess {
   /** The Kafka release running. */
   version: string;
   /** The bootstrap address for clients, e.g. `127.0.0.1:9092`. */
@@ -57,14 +57,6 @@ export interface LocalKafka {
   /** The broker's own log (log4j) and the JVM's stdout/stderr. */
   logFile: string;
   pid: number;
-  /** True until the JVM has exited. */
-  isRunning(): boolean;
-  /** Settles when the JVM has exited, for whatever reason, with its exit code or signal. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGTERM and wait for a clean shutdown (SIGKILL after a deadline). */
-  stop(): Promise<void>;
-  /** SIGKILL: a crash, for fault-injection tests. */
-  kill(): Promise<void>;
 }
 
 /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding, not starting with '-'. */
@@ -223,11 +215,7 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
     { stdio: ['ignore', out, out], detached: true },
   );
   closeSync(out);
-  let exited = false;
-  const exit = once(child, 'exit').then(([code, signal]) => {
-    exited = true;
-    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
-  });
+  const jvm = superviseJvm(child, 30_000);
   const brokers = `127.0.0.1:${port}`;
 
   const broker: LocalKafka = {
@@ -238,24 +226,11 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
     dataDir,
     logFile,
     pid: child.pid ?? -1,
-    isRunning: () => !exited,
-    exited: exit,
-    async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exit;
-      clearTimeout(force);
-    },
-    async kill() {
-      if (exited) return;
-      child.kill('SIGKILL');
-      await exit;
-    },
+    ...jvm,
   };
 
   try {
-    await waitUntilReachable(brokers, readyTimeoutMs, () => exited);
+    await waitUntilReachable(brokers, readyTimeoutMs, () => !jvm.isRunning());
   } catch (error) {
     await broker.kill();
     throw new Error(

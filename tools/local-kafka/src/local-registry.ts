@@ -3,7 +3,6 @@
 // the Confluent Schema Registry API under /apis/ccompat/v7, the URL the services are given as
 // SCHEMA_REGISTRY_URL. Used by `npm start` (unless SCHEMA_REGISTRY_URL is set) and the tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import {
   closeSync,
   cpSync,
@@ -17,6 +16,7 @@ import {
 import http from 'node:http';
 import path from 'node:path';
 import { findFreePort, isPortFree } from './free-port';
+import { superviseJvm, type JvmProcess } from './jvm-process';
 import { PrerequisiteError } from './install-kafka';
 import { lastLinesOf } from './local-broker';
 import { cacheDir } from './paths';
@@ -37,16 +37,11 @@ export interface LocalRegistryOptions {
   log?: (line: string) => void;
 }
 
-export interface LocalRegistry {
+export interface LocalRegistry extends JvmProcess {
   /** The Confluent-compatible API, for SCHEMA_REGISTRY_URL. */
   url: string;
   port: number;
   logFile: string;
-  isRunning(): boolean;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(): Promise<void>;
-  /** SIGKILL: an outage, for tests. */
-  kill(): Promise<void>;
 }
 
 function javaCommand(): string {
@@ -153,34 +148,11 @@ export async function startLocalRegistry(
     { stdio: ['ignore', out, out], detached: true },
   );
   closeSync(out);
-  let exited = false;
-  const exit = once(child, 'exit').then(([code, signal]) => {
-    exited = true;
-    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
-  });
   const url = `http://127.0.0.1:${port}${CCOMPAT_PATH}`;
-  const registry: LocalRegistry = {
-    url,
-    port,
-    logFile,
-    isRunning: () => !exited,
-    exited: exit,
-    async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exit;
-      clearTimeout(force);
-    },
-    async kill() {
-      if (exited) return;
-      child.kill('SIGKILL');
-      await exit;
-    },
-  };
+  const registry: LocalRegistry = { url, port, logFile, ...superviseJvm(child, 15_000) };
   const deadline = Date.now() + readyTimeoutMs;
   while (!(await answers(url))) {
-    if (exited || Date.now() > deadline) {
+    if (!registry.isRunning() || Date.now() > deadline) {
       await registry.kill();
       throw new Error(
         `the schema registry did not answer on ${url} within ${readyTimeoutMs} ms\n--- last lines of ${logFile} ---\n${lastLinesOf(logFile)}`,
