@@ -118,7 +118,11 @@ describe('npm start', () => {
 
   it('starts quietly: no WARN, ERROR or stack trace before the banner', async () => {
     ports = await freePorts();
-    const run = npmStart({ ...ports, KAFKA_DATA_DIR: newDataDir() });
+    const run = npmStart({
+      ...ports,
+      KAFKA_DATA_DIR: newDataDir(),
+      SCHEMA_REGISTRY_DATA_DIR: newDataDir(),
+    });
     first = run;
     runs.push(run);
     await waitFor('the banner', () => run.lines.some((l) => l.includes('Press Ctrl-C')), {

@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     const startRegistry = () =>
       startLocalRegistry({
         port: portOf('SCHEMA_REGISTRY_PORT').port,
-        dataDir: cacheDir('schema-registry', 'data'),
+        dataDir: env.SCHEMA_REGISTRY_DATA_DIR || cacheDir('schema-registry', 'data'),
         log: (line) => say('INFO ', line),
       });
     registryStarting = startRegistry();
@@ -210,7 +210,15 @@ async function main(): Promise<void> {
   } else {
     say('INFO ', `Using the Kafka cluster at ${env.KAFKA_BROKERS}.`);
   }
-  const registry = await registryStarting;
+  // The registry is optional: without it framed records are shown raw, everything else works.
+  const registry = await registryStarting.catch((error: unknown) => {
+    say(
+      'WARN ',
+      `The local schema registry could not be started, so the services run without one (set SCHEMA_REGISTRY_URL=off to skip it): ${(error as Error).message.split('\n')[0]}`,
+    );
+    registryStarting = Promise.resolve(undefined);
+    return undefined;
+  });
   if (registry) env.SCHEMA_REGISTRY_URL = registry.url;
   else if (env.SCHEMA_REGISTRY_URL)
     say('INFO ', `Using the schema registry at ${env.SCHEMA_REGISTRY_URL}.`);
