@@ -163,7 +163,6 @@ export class SchemaRegistryClient {
         {
           method,
           agent: this.agent,
-          timeout: this.options.timeoutMs,
           headers: {
             accept: `${MEDIA_TYPE}, application/json`,
             ...(this.authorization ? { authorization: this.authorization } : {}),
@@ -224,13 +223,10 @@ export class SchemaRegistryClient {
           });
         },
       );
-      // One deadline for the whole exchange (the socket timeout alone restarts with every byte).
+      // One deadline for the whole exchange (a socket timeout would restart with every byte).
       const deadline = setTimeout(
         () => request.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)),
         this.options.timeoutMs,
-      );
-      request.on('timeout', () =>
-        request.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)),
       );
       request.on('error', (error) => {
         clearTimeout(deadline);

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { integer, oneOf, text } from '../config';
 import type { Metrics } from '../metrics';
 import { SchemaRegistryClient } from './registry-client';
-import { SchemaResolver } from './schema-resolver';
+import { SchemaResolver, type LookupOutcome } from './schema-resolver';
+import type { Counter } from 'prom-client';
 
 export const schemaRegistrySettings = {
   /**
@@ -58,6 +59,16 @@ export function checkSchemaRegistry(config: SchemaRegistryConfig): string[] {
   return problems;
 }
 
+/** One child per outcome, bound once: a decode counts a lookup for every framed record. */
+function countLookup(lookups: Counter): (outcome: LookupOutcome) => void {
+  const children = {
+    hit: lookups.labels({ outcome: 'hit' }),
+    miss: lookups.labels({ outcome: 'miss' }),
+    error: lookups.labels({ outcome: 'error' }),
+  };
+  return (outcome) => children[outcome].inc();
+}
+
 /** The resolver the settings describe, with its lookups counted; undefined without a URL. */
 export function schemaResolverFrom(
   config: SchemaRegistryConfig,
@@ -81,6 +92,6 @@ export function schemaResolverFrom(
       timeoutMs: config.SCHEMA_REGISTRY_TIMEOUT_MS,
     }),
     latestTtlMs: config.SCHEMA_REGISTRY_CACHE_MS,
-    onLookup: lookups ? (outcome) => lookups.inc({ outcome }) : undefined,
+    onLookup: lookups ? countLookup(lookups) : undefined,
   });
 }

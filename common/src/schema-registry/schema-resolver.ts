@@ -86,17 +86,20 @@ export class SchemaResolver {
 
   /** The schema ids of framed keys and values that are not known yet (or whose failure expired). */
   unknownIds(records: Iterable<{ key: Buffer | null; value: Buffer | null }>): number[] {
-    const ids = new Set<number>();
+    // Runs on every batch the consumer takes: no allocation per record.
+    let ids: Set<number> | undefined;
     const now = this.now();
+    const note = (bytes: Buffer | null) => {
+      const id = framedSchemaId(bytes);
+      if (id === undefined) return;
+      const entry = this.byId.get(id);
+      if (entry === undefined || (!entry.ok && entry.until <= now)) (ids ??= new Set()).add(id);
+    };
     for (const record of records) {
-      for (const bytes of [record.value, record.key]) {
-        const id = framedSchemaId(bytes);
-        if (id === undefined) continue;
-        const entry = this.byId.get(id);
-        if (entry === undefined || (!entry.ok && entry.until <= now)) ids.add(id);
-      }
+      note(record.value);
+      note(record.key);
     }
-    return [...ids];
+    return ids ? [...ids] : [];
   }
 
   /**
@@ -107,7 +110,7 @@ export class SchemaResolver {
   async prefetch(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
     if (this.now() < this.unreachableUntil) {
-      for (const id of ids) this.remember(id, this.unreachableReason());
+      for (const id of ids) this.remember(id, `the registry at ${this.url} is unreachable`);
       return;
     }
     await Promise.all(ids.map((id) => this.fetchId(id)));
@@ -221,7 +224,7 @@ export class SchemaResolver {
         this.options.onLookup?.('error');
         if (error instanceof RegistryError && error.kind === 'unavailable') {
           this.unreachableUntil = this.now() + this.failureTtlMs;
-          this.remember(id, this.unreachableReason(reasonOf(error)));
+          this.remember(id, reasonOf(error));
         } else if (error instanceof RegistryError && error.kind === 'not-found') {
           this.remember(id, `the registry at ${this.url} has no schema ${id}`);
         } else {
@@ -255,10 +258,6 @@ export class SchemaResolver {
     const entry = this.byId.get(id);
     if (entry?.ok) return;
     this.byId.set(id, { ok: false, reason, until: this.now() + this.failureTtlMs });
-  }
-
-  private unreachableReason(detail?: string): string {
-    return detail ?? `the registry at ${this.url} is unreachable`;
   }
 }
 

@@ -14,7 +14,6 @@ import {
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
 import {
-  checkMessageType,
   CONTENT_TYPE_HEADER,
   encodeRequestBody,
   parseMediaType,
@@ -190,9 +189,8 @@ export function messagesRouter({
     let encoded: EncodedValue;
     if (mediaType && (REGISTRY_CONTENT_TYPES as readonly string[]).includes(mediaType.type)) {
       const body = req.body as Buffer | undefined;
-      encoded = await encodeRegistryBody(body, mediaType.params, registry ?? NO_REGISTRY);
-      // A topic bound to a message type holds to it whatever the encoding.
-      Object.assign(encoded.headers ?? {}, checkMessageType(JSON.parse(encoded.text), typeOptions));
+      const options = registry ?? NO_REGISTRY;
+      encoded = await encodeRegistryBody(body, mediaType.params, options, typeOptions);
     } else {
       encoded = encodeRequestBody(
         req.body as Buffer | undefined,

@@ -17,7 +17,13 @@ import {
   type SchemaResolver,
   type SubjectSchema,
 } from '@kafka-http/common';
-import { compactJson, parseJsonBody, type EncodedValue } from './message-codec';
+import {
+  checkMessageType,
+  compactJson,
+  parseJsonBody,
+  type EncodedValue,
+  type EncodeOptions,
+} from './message-codec';
 import { invalidValue } from './message-types';
 
 export const REGISTRY_CONTENT_TYPES = [
@@ -146,20 +152,20 @@ export function encodeFramed(
   return { value: frame(schema.id, payload), contentType: framedContentType(schema.codec.format) };
 }
 
-/** The whole POST body as a registry-encoded record value. */
+/**
+ * The whole POST body as a registry-encoded record value; a topic bound to a message type holds
+ * to it whatever the encoding.
+ */
 export async function encodeRegistryBody(
   body: Buffer | undefined,
   params: RegistryParameters,
   options: RegistryEncodeOptions,
+  typeOptions: EncodeOptions = {},
 ): Promise<EncodedValue> {
   const { text, parsed } = parseJsonBody(body);
+  const headers = checkMessageType(parsed, typeOptions);
   const compact = compactJson(text.trim());
   const schema = await resolveSubject(params, options);
   const encoded = encodeFramed(schema, parsed, compact, params.message);
-  return {
-    value: encoded.value,
-    contentType: encoded.contentType,
-    text: compact,
-    headers: {},
-  };
+  return { value: encoded.value, contentType: encoded.contentType, text: compact, headers };
 }
