@@ -2,7 +2,7 @@
 // (which take them). A taken message is leased: complete() once its response was written, which
 // may advance the partition's commit position; abandon() when its client went away, which puts it
 // back at the head of its partition. Pure logic, no I/O: the Kafka side is in ../kafka.
-import { PartitionTracker } from './partition-tracker';
+import { offsetNumber, PartitionTracker } from './partition-tracker';
 
 export interface BufferedMessage {
   topic: string;
@@ -68,6 +68,8 @@ export class DeliveryBuffer {
   private leasedCount = 0;
   /** Leases of partitions since revoked: still in memory, never committed. */
   private staleLeases = 0;
+  /** The sum of the trackers' sizes: kept as a count, as it is read for every record offered. */
+  private tracked = 0;
   private bytes = 0;
   private lastServed = -1;
   private delivered = 0;
@@ -86,7 +88,8 @@ export class DeliveryBuffer {
    */
   offer(message: BufferedMessage): boolean {
     const state = this.stateOf(message.partition);
-    if (!state.tracker.receive(BigInt(message.offset))) return false;
+    if (!state.tracker.receive(offsetNumber(message.offset))) return false;
+    this.tracked++;
     this.bytes += messageBytes(message);
     const waiter = this.waiters.shift();
     if (waiter) {
@@ -101,9 +104,7 @@ export class DeliveryBuffer {
 
   /** Messages held in memory: waiting, leased, or delivered behind an undelivered one. */
   get heldCount(): number {
-    let held = this.staleLeases;
-    for (const state of this.partitions.values()) held += state.tracker.size;
-    return held;
+    return this.tracked + this.staleLeases;
   }
 
   isFull(): boolean {
@@ -176,6 +177,11 @@ export class DeliveryBuffer {
     const first = await this.take(waitMs, signal);
     if (!first) return [];
     const leases = [first];
+    return max > 1 ? this.takeBatchNow(max, leases) : leases;
+  }
+
+  /** Up to `max` messages buffered right now (added to `leases`), round robin across partitions. */
+  takeBatchNow(max: number, leases: Lease[] = []): Lease[] {
     while (leases.length < max) {
       const next = this.takeNow();
       if (!next) break;
@@ -223,6 +229,7 @@ export class DeliveryBuffer {
     this.partitionOrder = this.partitionOrder.filter((id) => id !== partition);
     for (const message of state.queue.items()) this.bytes -= messageBytes(message);
     this.queuedCount -= state.queue.length;
+    this.tracked -= state.tracker.size;
     // Leased messages of the old epoch stay in memory until their response or receipt ends.
     this.staleLeases += state.leases;
   }
@@ -302,8 +309,13 @@ export class DeliveryBuffer {
     this.delivered++;
     this.bytes -= messageBytes(message);
     if (this.isCurrent(state, message)) {
-      const position = state.tracker.markDelivered(BigInt(message.offset));
-      if (position !== undefined) this.options.onCommittable?.(message.partition, position);
+      const { tracker } = state;
+      const before = tracker.size;
+      const position = tracker.markDelivered(Number(message.offset));
+      if (position !== undefined) {
+        this.tracked -= before - tracker.size;
+        this.options.onCommittable?.(message.partition, BigInt(position));
+      }
     } else {
       this.staleLeases--;
     }
@@ -387,11 +399,11 @@ class MessageQueue {
 
   /** Puts a message back where its offset belongs (a message given back is usually first). */
   insertInOrder(message: BufferedMessage): void {
-    const offset = BigInt(message.offset);
+    const offset = Number(message.offset);
     let index = this.head;
     while (
       index < this.list.length &&
-      BigInt((this.list[index] as BufferedMessage).offset) < offset
+      Number((this.list[index] as BufferedMessage).offset) < offset
     ) {
       index++;
     }

@@ -1,6 +1,6 @@
 // GET /api/messages and GET /api/messages/batch: the next buffered message(s), waiting up to
 // waitMs for one to arrive (long polling: answered the moment a message is offered).
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import {
   methodNotAllowed,
   preferredResponseType,
@@ -86,19 +86,22 @@ interface ConsumeQuery {
   max?: number;
 }
 
-/** Waits for messages for this request; undefined means answer without any. */
+/** Takes up to `max` messages for this request, waiting `waitMs`; undefined: answer without any. */
 async function takeForRequest(
-  req: Request,
   res: Response,
-  take: (signal: AbortSignal) => Promise<Lease[]>,
+  { max, waitMs }: { max: number; waitMs: number },
   { buffer, kafka }: { buffer: DeliveryBuffer; kafka?: KafkaReachabilityView },
 ): Promise<Lease[] | undefined> {
-  const clientGone = new AbortController();
-  const onClose = () => clientGone.abort();
-  res.once('close', onClose);
-  const leases = await take(clientGone.signal);
-  // Aborting creates an exception object: only a client that leaves while waiting needs it.
-  res.off('close', onClose);
+  // Under load most requests find messages waiting: those need no abort signal and no listener.
+  let leases = buffer.takeBatchNow(max);
+  if (leases.length === 0) {
+    const clientGone = new AbortController();
+    const onClose = () => clientGone.abort();
+    res.once('close', onClose);
+    leases = await buffer.takeBatch(max, waitMs, clientGone.signal);
+    // Aborting creates an exception object: only a client that leaves while waiting needs it.
+    res.off('close', onClose);
+  }
   if (leases.length === 0) {
     if (buffer.isClosed) {
       throw problems.serviceUnavailable('The service is shutting down; try another instance.', 1);
@@ -157,15 +160,7 @@ export function messagesRouter({
     },
     async (req, res) => {
       const query = res.locals.query as ConsumeQuery;
-      const leases = await takeForRequest(
-        req,
-        res,
-        async (signal) => {
-          const lease = await buffer.take(query.waitMs, signal);
-          return lease ? [lease] : [];
-        },
-        { buffer, kafka },
-      );
+      const leases = await takeForRequest(res, { max: 1, waitMs: query.waitMs }, { buffer, kafka });
       const [lease] = leases ?? [];
       if (!lease) {
         if (!res.headersSent) res.status(204).end();
@@ -208,12 +203,7 @@ export function messagesRouter({
     validateQuery(batchQuerySchema(limits)),
     async (req, res) => {
       const query = res.locals.query as Required<ConsumeQuery>;
-      const leases = await takeForRequest(
-        req,
-        res,
-        (signal) => buffer.takeBatch(query.max, query.waitMs, signal),
-        { buffer, kafka },
-      );
+      const leases = await takeForRequest(res, query, { buffer, kafka });
       if (!leases) {
         if (!res.headersSent) sendBody(res, 'application/json; charset=utf-8', '{"messages":[]}');
         return;

@@ -301,15 +301,17 @@ export class KafkaMessageSource {
       // outage delivers the records raw instead of holding the partition.
       const unknown = schemas.unknownIds(batch.messages);
       if (unknown.length > 0) await schemas.prefetch(unknown);
-      if (!isRunning() || isStale()) return;
     }
     // A batch is taken whole, even when the buffer filled up while the fetch was out: it is already
     // fetched and decoded, and giving it back would mean fetching and decoding it again after the
     // resume. Once paused, the next fetch leaves the topic out, so the buffer's limits are passed by
     // at most the rest of one fetch response (KAFKA_FETCH_MAX_BYTES).
+    // The loop below never awaits, so nothing (a stop, a replay seek) can happen during it: one
+    // check before it stands for every record. (isStale() is not cheap: KafkaJS builds a string key
+    // at every call.)
+    if (!isRunning() || isStale()) return;
     let accepted: string | undefined;
     for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
       const undecodable = undecodableBatch(message);
       if (undecodable) {
         this.block(partition, message.offset, undecodable);
@@ -488,8 +490,9 @@ export class KafkaMessageSource {
   movePosition(partition: number, offset: bigint, deadlineMs: number): Promise<boolean> {
     if (!this.assigned.includes(partition) || !this.isReady()) return Promise.resolve(false);
     // No await between these steps: no batch of the old position can enter the buffer in between,
-    // and one already being handled stops at its next record (isStale() is true until the seek
-    // is applied by the next fetch, which comes only after the current batches are done).
+    // and one already being handled (waiting on the schema registry) finds isStale() true before
+    // it offers anything (true until the seek is applied by the next fetch, which comes only after
+    // the current batches are done).
     this.options.buffer.resetPartition(partition);
     this.consumer.seek({ topic: this.topicName, partition, offset: offset.toString() });
     this.unappliedSeeks.add(partition);

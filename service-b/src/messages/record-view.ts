@@ -156,6 +156,7 @@ export interface HeaderView {
 }
 
 const NO_BASE64: string[] = [];
+const NO_HEADERS = { json: '{}', base64: NO_BASE64 };
 
 export function readHeaders(message: BufferedMessage): HeaderView {
   // No prototype: a header may be called `__proto__`.
@@ -185,7 +186,7 @@ function headersJson(message: BufferedMessage): { json: string; base64: string[]
     const { headers, base64 } = readHeaders(message);
     return { json: JSON.stringify(headers), base64 };
   }
-  return { json: '{}', base64: NO_BASE64 };
+  return NO_HEADERS;
 }
 
 /**
@@ -232,7 +233,8 @@ function fallbackRecordJson(
 // full speed the garbage of intermediate arrays and objects costs more than the rendering.
 function renderRecordJson(message: BufferedMessage, options: RenderOptions): string {
   const value = readValue(message, options.maxValueBytes, options.avro, options.schemas);
-  let json = `{"topic":${topicJson(message.topic)},"partition":${message.partition},"offset":${JSON.stringify(message.offset)},"key":`;
+  // An offset is a decimal string: nothing in it needs escaping.
+  let json = `{"topic":${topicJson(message.topic)},"partition":${message.partition},"offset":"${message.offset}","key":`;
   const framedKey = options.schemas?.decode(message.key, `${message.topic}-key`);
   if (message.key === null) {
     json += 'null';
