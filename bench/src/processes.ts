@@ -14,8 +14,25 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-export async function startService(
+export function startService(
   name: 'service-a' | 'service-b',
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  const main = path.join(repoRoot(__dirname), name, 'dist', 'main.js');
+  return startProcess(name, main, SERVICE_NODE_FLAGS[name], env);
+}
+
+/** The bench's consume ceiling (consume-ceiling.ts), with the flags service-b runs with. */
+export function startConsumeCeiling(env: Record<string, string>): Promise<ServiceProcess> {
+  const main = path.join(__dirname, 'consume-ceiling.js');
+  return startProcess('the consume ceiling', main, SERVICE_NODE_FLAGS['service-b'], env);
+}
+
+/** Starts a Node.js program serving HTTP on a free port; resolves once /health/ready says 200. */
+async function startProcess(
+  name: string,
+  main: string,
+  flags: readonly string[],
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
   const port = await findFreePort();
@@ -23,8 +40,7 @@ export async function startService(
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`]
     : [];
-  const main = path.join(repoRoot(__dirname), name, 'dist', 'main.js');
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS[name], ...profile, main], {
+  const child = spawn(process.execPath, [...flags, ...profile, main], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

@@ -47,6 +47,9 @@ export interface BenchResults {
     single: ConsumeResult;
     sse: ConsumeResult;
     rawKafkaJs: { messagesPerSec: number };
+    /** consume-ceiling.ts: KafkaJS and one Express route, the same guarantee, nothing else. */
+    ceiling100: ConsumeResult;
+    ceiling500: ConsumeResult;
   };
   endToEnd: {
     service: LatencyResult;
@@ -70,6 +73,11 @@ export interface BenchResults {
 const number = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : 'n/a');
 const mb = (n: number) => `${n.toFixed(0)} MB`;
+
+/** A ratio that explains others (a yardstick): no target of its own. */
+function yardstickRow(name: string, value: number): string {
+  return `| ${name} | ${Number.isFinite(value) ? value.toFixed(2) : 'n/a'} | (yardstick) | |`;
+}
 
 function ratioRow(name: string, value: number, target: number, atLeast = true): string {
   const shown = Number.isFinite(value) ? value.toFixed(2) : 'n/a';
@@ -104,6 +112,22 @@ export function renderMarkdown(r: BenchResults): string {
       'batch GET (500), one service-b / raw KafkaJS consumer',
       r.get.batch500.messagesPerSec / raw,
       0.5,
+    ),
+    yardstickRow(
+      'consume ceiling (100) / raw KafkaJS consumer: the most KafkaJS behind Express reaches',
+      r.get.ceiling100.messagesPerSec / raw,
+    ),
+    yardstickRow(
+      'consume ceiling (500) / raw KafkaJS consumer',
+      r.get.ceiling500.messagesPerSec / raw,
+    ),
+    yardstickRow(
+      'batch GET (100), one service-b / consume ceiling (100)',
+      r.get.batch100.messagesPerSec / r.get.ceiling100.messagesPerSec,
+    ),
+    yardstickRow(
+      'batch GET (500), one service-b / consume ceiling (500)',
+      r.get.batch500.messagesPerSec / r.get.ceiling500.messagesPerSec,
     ),
     ratioRow(
       `batch GET (100), ${s.processes} service-b processes / raw KafkaJS consumer`,
@@ -160,6 +184,11 @@ export function renderMarkdown(r: BenchResults): string {
     `| 3. raw KafkaJS consumer, in-process (KafkaJS defaults) | ${number(raw)} | | | |`,
     consumeRow(`3. batch GET of 100, ${s.consumeConnections} connections`, r.get.batch100),
     consumeRow(`3. batch GET of 500, ${s.consumeConnections} connections`, r.get.batch500),
+    consumeRow(
+      '3. consume ceiling: KafkaJS and one Express route (minimal JSON, a commit after each response), 100 a response',
+      r.get.ceiling100,
+    ),
+    consumeRow('3. consume ceiling, 500 a response', r.get.ceiling500),
     consumeRow(
       `3. batch GET of 100, ${s.processes} service-b processes in one group`,
       r.get.processes,

@@ -16,7 +16,13 @@ import {
   parsePeers,
   type Peer,
 } from './peers/strimzi-bridge';
-import { residentMb, startService, until, type ServiceProcess } from './processes';
+import {
+  residentMb,
+  startConsumeCeiling,
+  startService,
+  until,
+  type ServiceProcess,
+} from './processes';
 import { benchKafka, fill, rawConsume, rawPair, rawSendBatch } from './raw-kafka';
 import { renderMarkdown, type BenchResults, type BenchSettings, type PeerResults } from './report';
 
@@ -254,6 +260,21 @@ async function main(): Promise<void> {
     const batch500B = await consumerB(topic['consume'], groupOf('get-batch-500'));
     const batch500 = await batchGets([batch500B.url], { ...consumeLoad, max: 500 });
     await batch500B.stop();
+    log('3. the consume ceiling: KafkaJS and one Express route, batches of 100 and 500');
+    const ceiling = async (max: number) => {
+      const yardstick = await startConsumeCeiling({
+        ...common,
+        KAFKA_TOPIC: topic['consume'],
+        KAFKA_GROUP_ID: groupOf(`ceiling-${max}`),
+      });
+      try {
+        return await batchGets([yardstick.url], { ...consumeLoad, max });
+      } finally {
+        await yardstick.stop();
+      }
+    };
+    const ceiling100 = await ceiling(100);
+    const ceiling500 = await ceiling(500);
     const singleB = await consumerB(topic['consume'], groupOf('get-single'));
     const singleGet = await singleGets(singleB.url, {
       connections: settings.connections,
@@ -327,6 +348,8 @@ async function main(): Promise<void> {
         single: singleGet,
         sse,
         rawKafkaJs: rawGet,
+        ceiling100,
+        ceiling500,
       },
       endToEnd: { service: e2e, rawKafkaJs: e2eRaw, rawKafkaJsNoCommit: e2eRawNoCommit },
       memory: {

@@ -28,7 +28,15 @@ describe('npm run bench -- --smoke', () => {
       expect(measured.errors).toBe(0);
     }
     const { get } = results;
-    for (const consumed of [get.batch100, get.batch500, get.processes, get.single, get.sse]) {
+    for (const consumed of [
+      get.batch100,
+      get.batch500,
+      get.ceiling100,
+      get.ceiling500,
+      get.processes,
+      get.single,
+      get.sse,
+    ]) {
       expect(consumed.messagesPerSec).toBeGreaterThan(0);
       expect(consumed.failures).toBe(0);
     }
