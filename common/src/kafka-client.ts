@@ -1,6 +1,6 @@
 // The one place that builds a KafkaJS client, so both services connect, retry and log the same way.
 import { readFileSync } from 'node:fs';
-import { Kafka, type Admin, type SASLOptions } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, type Admin, type SASLOptions } from 'kafkajs';
 import { registerCompressionCodecs } from './compression';
 import { ConfigError } from './config';
 import { KafkaReachability } from './kafka-reachability';
@@ -58,29 +58,42 @@ export interface TopicSpec {
   topic: string;
   partitions: number;
   replicationFactor: number;
+  /**
+   * The largest value the services accept (MAX_MESSAGE_BYTES). A topic created here takes records
+   * of that value plus RECORD_HEADROOM_BYTES; an existing topic that takes less is logged.
+   */
+  maxValueBytes?: number;
 }
+
+/**
+ * Room for what a record carries besides its value (key, headers, record and batch framing): a
+ * key is at most a query parameter, headers at most the request's header block (16 KiB in Node).
+ */
+export const RECORD_HEADROOM_BYTES = 64 * 1024;
 
 /**
  * Creates the topic when it is missing. Another process creating it at the same moment is fine;
  * a topic that exists with other settings is left alone (its owner decides them) and logged.
  */
-export async function ensureTopic(
-  kafka: Kafka,
-  { topic, partitions, replicationFactor }: TopicSpec,
-  logger: Logger,
-): Promise<void> {
+export async function ensureTopic(kafka: Kafka, spec: TopicSpec, logger: Logger): Promise<void> {
+  const { topic, partitions, replicationFactor, maxValueBytes } = spec;
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
     // Look first: creating a topic that exists makes KafkaJS log an error.
     if ((await admin.listTopics()).includes(topic)) {
       await warnOnPartitionMismatch(admin, { topic, partitions }, logger);
+      await warnOnRecordLimit(admin, spec, logger);
       return;
     }
+    const configEntries =
+      maxValueBytes === undefined
+        ? []
+        : [{ name: 'max.message.bytes', value: String(maxValueBytes + RECORD_HEADROOM_BYTES) }];
     const created = await admin
       .createTopics({
         waitForLeaders: true,
-        topics: [{ topic, numPartitions: partitions, replicationFactor }],
+        topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }],
       })
       .catch((error: unknown) => {
         if (isTopicExistsError(error)) return false;
@@ -107,6 +120,34 @@ async function warnOnPartitionMismatch(
     logger.warn(
       { topic, partitions: existing, configured: partitions },
       'topic already exists with a different partition count; using it as it is',
+    );
+  }
+}
+
+/**
+ * A topic made elsewhere may take smaller records than MAX_MESSAGE_BYTES allows: Kafka then refuses
+ * the largest values (service-a answers 413). Said once at start, with the fix, instead of left
+ * for the first large POST to find. Best effort: a cluster that hides its configs is not an error.
+ */
+async function warnOnRecordLimit(admin: Admin, spec: TopicSpec, logger: Logger): Promise<void> {
+  if (spec.maxValueBytes === undefined) return;
+  const described = await admin
+    .describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: ['max.message.bytes'] },
+      ],
+    })
+    .catch(() => undefined);
+  const entry = described?.resources[0]?.configEntries.find(
+    (e) => e.configName === 'max.message.bytes',
+  );
+  const limit = Number(entry?.configValue);
+  const needed = spec.maxValueBytes + RECORD_HEADROOM_BYTES;
+  if (Number.isFinite(limit) && limit < needed) {
+    logger.warn(
+      { topic: spec.topic, maxMessageBytes: spec.maxValueBytes, topicMaxMessageBytes: limit },
+      `the topic takes records of at most ${limit} bytes, less than MAX_MESSAGE_BYTES plus ${RECORD_HEADROOM_BYTES} for key, headers and framing: the largest values will be refused with 413 (raise the topic's max.message.bytes to ${needed}, or lower MAX_MESSAGE_BYTES)`,
     );
   }
 }
@@ -170,6 +211,7 @@ export function kafkaFromConfig(
     KAFKA_TOPIC: string;
     KAFKA_TOPIC_PARTITIONS: number;
     KAFKA_TOPIC_REPLICATION_FACTOR: number;
+    MAX_MESSAGE_BYTES: number;
     LOG_LEVEL: LogLevel;
     KAFKA_SSL: 'true' | 'false';
     KAFKA_SSL_CA_FILE: string;
@@ -217,6 +259,7 @@ export function kafkaFromConfig(
       topic: config.KAFKA_TOPIC,
       partitions: config.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+      maxValueBytes: config.MAX_MESSAGE_BYTES,
     },
   };
 }

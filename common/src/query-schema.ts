@@ -27,14 +27,30 @@ const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, str
 // Bodies are JSON already: no coercion, so "1" is not taken for 1.
 const bodyAjv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
 
-/** Validates and coerces `req.query`; the typed result is in `res.locals.query`. */
+/**
+ * Validates and coerces `req.query`; the typed result is in `res.locals.query`. A parameter the
+ * route does not take is a 400 naming it (a misspelt `waitms` would otherwise be ignored).
+ */
 export function validateQuery(schema: QuerySchema): RequestHandler {
   const validate = ajv.compile(schema);
+  const known = Object.keys(schema.properties);
+  const byLowerCase = new Map(known.map((name) => [name.toLowerCase(), name]));
   return (req, res, next) => {
     const query: Record<string, unknown> = {};
+    const unknown: { name: string; reason: string }[] = [];
     for (const [name, value] of Object.entries(req.query)) {
       // A repeated parameter (?a=1&a=2) is ambiguous: keep it as an array so the schema rejects it.
-      if (name in schema.properties) query[name] = value;
+      if (Object.hasOwn(schema.properties, name)) query[name] = value;
+      else unknown.push({ name, reason: unknownReason(name, known, byLowerCase) });
+    }
+    if (unknown.length > 0) {
+      next(
+        problems.badRequest(
+          `Unknown query ${unknown.length === 1 ? 'parameter' : 'parameters'}: ${unknown.map((u) => u.name).join(', ')}. ${knownList(known)}`,
+          { errors: unknown },
+        ),
+      );
+      return;
     }
     if (!validate(query)) {
       next(
@@ -47,6 +63,17 @@ export function validateQuery(schema: QuerySchema): RequestHandler {
     res.locals.query = query;
     next();
   };
+}
+
+function knownList(known: string[]): string {
+  return known.length === 0 ? 'This route takes none.' : `This route takes ${known.join(', ')}.`;
+}
+
+function unknownReason(name: string, known: string[], byLowerCase: Map<string, string>): string {
+  const meant = byLowerCase.get(name.toLowerCase());
+  if (meant)
+    return `is not a parameter of this route; names are case-sensitive: did you mean ${meant}?`;
+  return `is not a parameter of this route (${known.length === 0 ? 'it takes none' : `it takes ${known.join(', ')}`})`;
 }
 
 function describeError(error: ErrorObject): { name: string; reason: string } {

@@ -58,11 +58,11 @@ describe('the tutorial flow on a real broker', () => {
       .expect(200)
       .expect('Content-Type', /text\/plain/);
     expect(posted.text).toMatch(
-      new RegExp(`^Message 'Hello, Kafka!' sent to ${topic} \\[\\[0\\]\\] @\\d+$`),
+      new RegExp(`^Message 'Hello, Kafka!' sent to ${topic} \\[\\[0\\]\\] @\\d+\\n$`),
     );
 
     const got = await request(b.url).get('/api/messages').set('Accept', 'text/plain').expect(200);
-    expect(got.text).toBe('Received message: Hello, Kafka!');
+    expect(got.text).toBe('Received message: Hello, Kafka!\n');
   });
 
   it('round-trips JSON values exactly, including numbers beyond double precision', async () => {

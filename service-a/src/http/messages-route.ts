@@ -40,7 +40,7 @@ import {
   type QueuedMessage,
 } from './async-produce';
 import type { IdempotencyStore, Reply } from './idempotency';
-import { jsonReply, replyOnce } from './reply';
+import { jsonReply, replyOnce, textReply } from './reply';
 
 export const NO_REGISTRY: RegistryEncodeOptions = { schemas: undefined, autoRegister: false };
 
@@ -151,7 +151,7 @@ async function acceptOne(
   if (!result.ok) throw result.problem;
   return text === undefined
     ? jsonReply(202, queuedBody(result.queued))
-    : { status: 202, contentType: 'text/plain', body: queuedSentence(text, result.queued) };
+    : textReply(202, queuedSentence(text, result.queued));
 }
 
 export function messagesRouter({
@@ -209,11 +209,7 @@ export function messagesRouter({
       if (query.async) return acceptOne(asyncProducer, message, asText ? encoded.text : undefined);
       const published = await publisher.publish(message);
       return asText
-        ? {
-            status: 200,
-            contentType: 'text/plain',
-            body: tutorialSentence(encoded.text, published),
-          }
+        ? textReply(200, tutorialSentence(encoded.text, published))
         : jsonReply(200, published);
     });
   });

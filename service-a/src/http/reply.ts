@@ -36,3 +36,8 @@ function rawBody(req: Request): Buffer | undefined {
 export function jsonReply(status: number, body: unknown, contentType = 'application/json'): Reply {
   return { status, contentType, body: JSON.stringify(body) };
 }
+
+/** A plain-text answer: one line, ended with a newline as terminals and `curl` expect. */
+export function textReply(status: number, sentence: string): Reply {
+  return { status, contentType: 'text/plain', body: `${sentence}\n` };
+}

@@ -124,7 +124,7 @@ describe('POST /api/messages', () => {
       .send('"Hello, Kafka!"');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.text).toBe("Message 'Hello, Kafka!' sent to message-topic [[0]] @0");
+    expect(res.text).toBe("Message 'Hello, Kafka!' sent to message-topic [[0]] @0\n");
   });
 
   it('refuses Accept: application/xml with 406 before publishing', async () => {

@@ -585,7 +585,7 @@ describe('POST /api/messages?async=true', () => {
       .set('Accept', 'text/plain')
       .expect(202);
     expect(res.text).toBe(
-      "Message 'later' stored for message-topic [[0]]; it is sent when Kafka takes it",
+      "Message 'later' stored for message-topic [[0]]; it is sent when Kafka takes it\n",
     );
   });
 
@@ -607,6 +607,19 @@ describe('POST /api/messages?async=true', () => {
     const { app, asyncProducer } = setupAsync();
     const res = await postMessage(app).query('async=maybe');
     expect(expectProblem(res, 400).errors).toEqual([expect.objectContaining({ name: 'async' })]);
+    expect(asyncProducer.accepted).toHaveLength(0);
+  });
+
+  it('refuses a misspelt ?Async=true with 400 instead of producing synchronously', async () => {
+    const { app, asyncProducer } = setupAsync();
+    const res = await postMessage(app).query('Async=true');
+    const body = expectProblem(res, 400);
+    expect(body.errors).toEqual([
+      {
+        name: 'Async',
+        reason: 'is not a parameter of this route; names are case-sensitive: did you mean async?',
+      },
+    ]);
     expect(asyncProducer.accepted).toHaveLength(0);
   });
 

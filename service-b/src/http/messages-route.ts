@@ -175,7 +175,8 @@ export function messagesRouter({
       if (traceparent) res.setHeader('traceparent', traceparent);
       const responseType = preferredResponseType(req, RAW_MESSAGE_RESPONSE_TYPES);
       if (responseType === 'text/plain') {
-        sendBody(res, 'text/plain; charset=utf-8', recordText(lease.message, render));
+        // One line, ended with a newline as terminals and `curl` expect.
+        sendBody(res, 'text/plain; charset=utf-8', `${recordText(lease.message, render)}\n`);
         return;
       }
       if (responseType === 'application/octet-stream') {

@@ -132,7 +132,7 @@ describe('GET /api/messages', () => {
     const res = await request(server).get('/api/messages').set('Accept', 'text/plain');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    expect(res.text).toBe('Received message: Hello, Kafka!');
+    expect(res.text).toBe('Received message: Hello, Kafka!\n');
     expect(onCommittable).toHaveBeenCalledWith(0, 1n);
   });
 
@@ -195,6 +195,38 @@ describe('GET /api/messages', () => {
       expect.arrayContaining([expect.objectContaining({ name: 'waitMs' })]),
     );
     // Nothing was taken.
+    expect(buffer.stats()).toEqual(expect.objectContaining({ buffered: 1, inFlight: 0 }));
+  });
+
+  it('refuses a misspelt parameter with 400 naming it and the one it resembles', async () => {
+    const { buffer, server } = setup();
+    buffer.offer(message(0));
+    const res = await request(server).get('/api/messages?waitms=100');
+    const body = expectProblem(res, 400);
+    expect(body.detail).toBe(
+      'Unknown query parameter: waitms. This route takes waitMs, ack, visibilityMs.',
+    );
+    expect(body.errors).toEqual([
+      {
+        name: 'waitms',
+        reason: 'is not a parameter of this route; names are case-sensitive: did you mean waitMs?',
+      },
+    ]);
+    expect(buffer.stats()).toEqual(expect.objectContaining({ buffered: 1, inFlight: 0 }));
+  });
+
+  it('refuses every unknown parameter of a batch GET, even one named like a prototype member', async () => {
+    const { buffer, server } = setup();
+    buffer.offer(message(0));
+    const res = await request(server).get('/api/messages/batch?max=5&limit=5&constructor=1');
+    const body = expectProblem(res, 400);
+    expect((body.errors as { name: string }[]).map((e) => e.name)).toEqual([
+      'limit',
+      'constructor',
+    ]);
+    expect(body.detail).toMatch(
+      /^Unknown query parameters: limit, constructor\. This route takes max,/,
+    );
     expect(buffer.stats()).toEqual(expect.objectContaining({ buffered: 1, inFlight: 0 }));
   });
 
