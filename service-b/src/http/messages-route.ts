@@ -14,12 +14,15 @@ import {
   type KafkaReachabilityView,
   type QueryProperty,
   type QuerySchema,
+  otherServiceHint,
+  type PeerService,
 } from '@kafka-http/common';
 import type { AckRegistry } from '../delivery/ack-registry';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
 import { rawRecord } from '../messages/raw-view';
 import { headerText, recordJson, recordText } from '../messages/record-view';
 import { MAX_VISIBILITY_MS, MAX_WAIT_MS } from '../config';
+import { BodyWriter } from './body-writer';
 import { deliverWith, sendBody, type AckMode } from './delivery';
 
 export interface ConsumeLimits {
@@ -129,6 +132,7 @@ export function messagesRouter({
   avro,
   schemas,
   kafka,
+  peer,
 }: {
   buffer: DeliveryBuffer;
   acks: AckRegistry;
@@ -136,6 +140,8 @@ export function messagesRouter({
   avro?: AvroSchemaRegistry;
   schemas?: SchemaResolver;
   kafka?: KafkaReachabilityView;
+  /** service-a, named when a client POSTs here. */
+  peer?: PeerService;
 }): Router {
   const router = Router();
   const render = { maxValueBytes: limits.maxValueBytes, avro, schemas };
@@ -213,17 +219,25 @@ export function messagesRouter({
         acks,
         visibilityMs: query.visibilityMs,
       });
-      let body = '{"messages":[';
-      leases.forEach((lease, i) => {
+      // About 250 bytes a record, as a first guess; the writer grows when it is more.
+      const body = new BodyWriter(leases.length * 256 + 64);
+      body.write('{"messages":[');
+      for (let i = 0; i < leases.length; i++) {
         const extra = extras[i];
-        if (i > 0) body += ',';
-        body += recordJson(lease.message, extra ? { ...render, extras: extra } : render);
-      });
-      sendBody(res, 'application/json; charset=utf-8', `${body}]}`);
+        const { message } = leases[i] as Lease;
+        body.write(
+          `${i > 0 ? ',' : ''}${recordJson(message, extra ? { ...render, extras: extra } : render)}`,
+        );
+      }
+      body.write(']}');
+      sendBody(res, 'application/json; charset=utf-8', body.toBuffer());
     },
   );
 
-  router.all('/api/messages', methodNotAllowed(['GET']));
-  router.all('/api/messages/batch', methodNotAllowed(['GET']));
+  for (const path of ['/api/messages', '/api/messages/batch']) {
+    const writeThere = { does: 'written through', method: 'POST', path };
+    router.post(path, methodNotAllowed(['GET'], otherServiceHint(peer, writeThere)));
+    router.all(path, methodNotAllowed(['GET']));
+  }
   return router;
 }
