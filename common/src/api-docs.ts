@@ -1,9 +1,30 @@
-// Serves the OpenAPI document as JSON and Swagger UI for people trying the API in a browser.
+// Serves the OpenAPI document as JSON and Swagger UI for people trying the API in a browser; the
+// service's root leads there.
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 
+/** The other service of the pair, for links and hints: its name and the URL people reach it at. */
+export interface PeerService {
+  name: string;
+  url: string;
+}
+
+/**
+ * The hint for a request that belongs to the other service (a GET on the producer, a POST on the
+ * consumer): where to send it instead. Undefined when the other service is not known.
+ */
+export function otherServiceHint(
+  peer: PeerService | undefined,
+  { does, method, path }: { does: string; method: string; path: string },
+): string | undefined {
+  return peer && `Messages are ${does} ${peer.name}: ${method} ${peer.url}${path}`;
+}
+
 export function apiDocsRouter(document: Record<string, unknown>): Router {
   const router = Router();
+  router.get('/', (_req, res) => {
+    res.redirect(302, '/swagger/');
+  });
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -43,6 +64,43 @@ export function problemResponse(description: string): Record<string, unknown> {
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   };
 }
+
+/**
+ * The document's description, followed by where else to look: the document itself, the metrics,
+ * and the other service's Swagger UI.
+ */
+export function describeWithLinks(description: string, peer?: PeerService): string {
+  const links = [
+    '[/openapi.json](/openapi.json): this document',
+    '[/metrics](/metrics): Prometheus metrics',
+    '[/health/ready](/health/ready): readiness',
+    ...(peer ? [`[${peer.name}](${peer.url}/swagger/): the other service of the pair`] : []),
+  ];
+  return `${description}\n\n**Also here:** ${links.join(' · ')}`;
+}
+
+/** Routes both services serve besides their API, documented so that Swagger UI lists them. */
+export const operationalPaths = {
+  '/openapi.json': {
+    get: {
+      tags: ['docs'],
+      summary: 'This OpenAPI document',
+      responses: { '200': { description: 'The OpenAPI 3 document, as JSON.' } },
+    },
+  },
+  '/metrics': {
+    get: {
+      tags: ['health'],
+      summary: 'Prometheus metrics',
+      responses: {
+        '200': {
+          description: 'Metrics in the Prometheus text format.',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  },
+} as const;
 
 export const healthPaths = {
   '/health/live': {

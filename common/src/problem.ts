@@ -55,11 +55,11 @@ export const problems = {
   badRequest: (detail: string, extensions?: Record<string, unknown>) =>
     new HttpProblem({ status: 400, title: 'Bad Request', detail, extensions }),
   notFound: (detail: string) => new HttpProblem({ status: 404, title: 'Not Found', detail }),
-  methodNotAllowed: (allow: readonly string[]) =>
+  methodNotAllowed: (allow: readonly string[], hint?: string) =>
     new HttpProblem({
       status: 405,
       title: 'Method Not Allowed',
-      detail: `This resource supports ${allow.join(', ')}.`,
+      detail: `This resource supports ${allow.join(', ')}.${hint ? ` ${hint}` : ''}`,
       headers: { Allow: allow.join(', ') },
     }),
   notAcceptable: (available: readonly string[]) =>
@@ -124,9 +124,12 @@ export function notFoundHandler(): RequestHandler {
   };
 }
 
-/** Answers a method the route does not support with 405 and an Allow header. */
-export function methodNotAllowed(allow: readonly string[]): RequestHandler {
-  return (_req, _res, next) => next(problems.methodNotAllowed(allow));
+/**
+ * Answers a method the route does not support with 405 and an Allow header; `hint` says where the
+ * caller probably meant to go (a GET on the producer: the consumer's URL).
+ */
+export function methodNotAllowed(allow: readonly string[], hint?: string): RequestHandler {
+  return (_req, _res, next) => next(problems.methodNotAllowed(allow, hint));
 }
 
 /** The last middleware of each app: every error becomes problem+json; only 5xx are logged as errors. */

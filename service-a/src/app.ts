@@ -7,6 +7,7 @@ import {
   type HttpOptions,
   type Logger,
   type Metrics,
+  type PeerService,
   type SchemaResolver,
 } from '@kafka-http/common';
 import type { AsyncProducer } from './http/async-produce';
@@ -44,6 +45,8 @@ export interface AppDeps {
   autoRegister?: boolean;
   http?: HttpOptions;
   metrics?: Metrics;
+  /** service-b: linked from the API docs, and named when a client GETs messages here. */
+  peer?: PeerService;
 }
 
 export function createApp({
@@ -60,6 +63,7 @@ export function createApp({
   autoRegister = false,
   http,
   metrics = createMetrics('service-a'),
+  peer,
 }: AppDeps): Express {
   const batchLimits: BatchLimits = {
     maxMessages: batch.maxMessages ?? 1000,
@@ -79,6 +83,7 @@ export function createApp({
         batchLimits,
         formats,
         topicType,
+        peer,
       }),
       readiness: () => ({
         ready: publisher.isReady(),
@@ -91,7 +96,7 @@ export function createApp({
       }),
     },
     (app) => {
-      const shared = { publisher, idempotency: store, asyncProducer };
+      const shared = { publisher, idempotency: store, asyncProducer, peer };
       const registry = { schemas, autoRegister, avro: formats.avro };
       app.use(
         batchRouter({ ...shared, limits: batchLimits, formats: { formats, topicType, registry } }),

@@ -21,6 +21,11 @@ export const DEFAULT_OUTBOX_DIR = path.resolve(__dirname, '../../.data/outbox');
 
 export const serviceASettings = {
   ...sharedSettings({ port: 5101, clientId: 'service-a' }),
+  /** Where people reach service-b: linked from the API docs, and named when a client GETs messages here. */
+  SERVICE_B_URL: text('http://127.0.0.1:5102', {
+    pattern: /^https?:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/,
+    hint: 'an http(s) URL without a trailing slash',
+  }),
   /** Longest a POST waits for Kafka's acknowledgement before answering 503. */
   PRODUCE_TIMEOUT_MS: integer(5000, { min: 100, max: 120_000 }),
   /**

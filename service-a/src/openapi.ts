@@ -1,6 +1,9 @@
 // service-a's OpenAPI document, built from the same query schema that validates requests.
 import {
   healthPaths,
+  describeWithLinks,
+  operationalPaths,
+  type PeerService,
   openApiQueryParameters,
   problemResponse,
   sharedOpenApiComponents,
@@ -43,12 +46,15 @@ export function openApiDocument({
   batchLimits,
   formats,
   topicType,
+  peer,
 }: {
   topic: string;
   maxMessageBytes: number;
   batchLimits: BatchLimits;
   formats: MessageFormats;
   topicType?: string;
+  /** service-b, linked from the description. */
+  peer?: PeerService;
 }): Record<string, unknown> {
   const { example: batchExample, ...batchSchema } = batchBodySchema(batchLimits);
   const docs = formatDocs(formats, topicType);
@@ -69,9 +75,12 @@ export function openApiDocument({
     info: {
       title: 'service-a: produce messages to Kafka',
       version: '0.1.0',
-      description: `POST a message and it is written to the Kafka topic \`${topic}\`. The answer comes only after Kafka acknowledged the write (acks=all), and says where the message landed; with \`?async=true\` it comes (202) once the message is stored in service-a's outbox (on its disk, or in a shared PostgreSQL table), before Kafka has it; the outbox sends it when Kafka takes it, also after an outage or a restart (at least once).`,
+      description: describeWithLinks(
+        `POST a message and it is written to the Kafka topic \`${topic}\`. The answer comes only after Kafka acknowledged the write (acks=all), and says where the message landed; with \`?async=true\` it comes (202) once the message is stored in service-a's outbox (on its disk, or in a shared PostgreSQL table), before Kafka has it; the outbox sends it when Kafka takes it, also after an outage or a restart (at least once).`,
+        peer,
+      ),
     },
-    tags: [{ name: 'messages' }, { name: 'health' }],
+    tags: [{ name: 'messages' }, { name: 'health' }, { name: 'docs' }],
     paths: {
       '/api/messages': {
         post: {
@@ -204,6 +213,7 @@ export function openApiDocument({
         },
       },
       ...healthPaths,
+      ...operationalPaths,
     },
     components: {
       schemas: {

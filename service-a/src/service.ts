@@ -120,6 +120,7 @@ export async function startServiceA(
     autoRegister: config.SCHEMA_REGISTRY_AUTO_REGISTER === 'true',
     http: httpOptionsFrom(config),
     metrics,
+    peer: { name: 'service-b', url: config.SERVICE_B_URL },
   });
   const http = await listenAsConfigured(app, config, logger, 'service-a');
   const worker =

@@ -9,6 +9,7 @@ import {
   type KafkaReachabilityView,
   type Logger,
   type Metrics,
+  type PeerService,
   type Readiness,
 } from '@kafka-http/common';
 import type { AckRegistry } from './delivery/ack-registry';
@@ -41,6 +42,8 @@ export interface AppDeps {
   onReplay?: (outcome: 'moved' | 'incomplete' | 'refused' | 'unavailable') => void;
   /** Whether any broker answers; a GET that finds nothing then says 503 instead of 204. */
   kafka?: KafkaReachabilityView;
+  /** service-a: linked from the API docs, and named when a client POSTs messages here. */
+  peer?: PeerService;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -53,7 +56,7 @@ export function createApp(deps: AppDeps): Express {
       metrics,
       http: deps.http,
       readiness,
-      openApi: openApiDocument({ topic, groupId, limits }),
+      openApi: openApiDocument({ topic, groupId, limits, peer: deps.peer }),
     },
     (routes) => {
       // A GET's body is never used, but left unread it keeps Node from noticing that the client
@@ -63,7 +66,15 @@ export function createApp(deps: AppDeps): Express {
         next();
       });
       routes.use(
-        messagesRouter({ buffer, acks, limits, avro, schemas: deps.schemas, kafka: deps.kafka }),
+        messagesRouter({
+          buffer,
+          acks,
+          limits,
+          avro,
+          schemas: deps.schemas,
+          kafka: deps.kafka,
+          peer: deps.peer,
+        }),
       );
       routes.use(ackRouter({ acks }));
       if (deps.group) {

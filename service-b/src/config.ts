@@ -17,6 +17,11 @@ export const MAX_VISIBILITY_MS = 3_600_000;
 
 export const serviceBSettings = {
   ...sharedSettings({ port: 5102, clientId: 'service-b' }),
+  /** Where people reach service-a: linked from the API docs, and named when a client POSTs messages here. */
+  SERVICE_A_URL: text('http://127.0.0.1:5101', {
+    pattern: /^https?:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/,
+    hint: 'an http(s) URL without a trailing slash',
+  }),
   KAFKA_GROUP_ID: text('message-group', {
     pattern: /^[\w.-]{1,255}$/,
     hint: 'letters, digits, ".", "_" or "-"',

@@ -1,6 +1,9 @@
 // service-b's OpenAPI document, built from the same query schema that validates requests.
 import {
   healthPaths,
+  describeWithLinks,
+  operationalPaths,
+  type PeerService,
   openApiQueryParameters,
   problemResponse,
   sharedOpenApiComponents,
@@ -95,23 +98,30 @@ export function openApiDocument({
   topic,
   groupId,
   limits,
+  peer,
 }: {
   topic: string;
   groupId: string;
   limits: ConsumeLimits;
+  /** service-a, linked from the description. */
+  peer?: PeerService;
 }): Record<string, unknown> {
   return {
     openapi: '3.0.3',
     info: {
       title: 'service-b: consume messages from Kafka',
       version: '0.1.0',
-      description: `Reads the Kafka topic \`${topic}\` in consumer group \`${groupId}\` and hands out one message per GET. A message's offset is committed only after the response carrying it was fully written, so a crash never loses a message (it may deliver one twice).`,
+      description: describeWithLinks(
+        `Reads the Kafka topic \`${topic}\` in consumer group \`${groupId}\` and hands out one message per GET. A message's offset is committed only after the response carrying it was fully written, so a crash never loses a message (it may deliver one twice).`,
+        peer,
+      ),
     },
     tags: [
       { name: 'messages' },
       { name: 'acknowledgement' },
       { name: 'consumer group', description: 'Topic metadata, lag, and replay.' },
       { name: 'health' },
+      { name: 'docs' },
     ],
     paths: {
       '/api/messages': {
@@ -361,6 +371,7 @@ export function openApiDocument({
         },
       },
       ...healthPaths,
+      ...operationalPaths,
     },
     components: {
       schemas: {

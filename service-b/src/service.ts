@@ -199,6 +199,7 @@ export async function startServiceB(
     group,
     onReplay: (outcome) => replays.inc({ outcome }),
     kafka: reachability,
+    peer: { name: 'service-a', url: config.SERVICE_A_URL },
     readiness: () => {
       const status = source.status();
       return {

@@ -11,6 +11,8 @@ import {
   validateQuery,
   type QuerySchema,
   type SubjectSchema,
+  otherServiceHint,
+  type PeerService,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
 import {
@@ -340,12 +342,15 @@ export function batchRouter({
   idempotency,
   formats = {},
   asyncProducer,
+  peer,
 }: {
   publisher: MessagePublisher;
   limits: BatchLimits;
   idempotency: IdempotencyStore;
   formats?: BatchFormats;
   asyncProducer: AsyncProducer;
+  /** service-b, named when a client GETs here. */
+  peer?: PeerService;
 }): Router {
   const router = Router();
   router.post(
@@ -386,6 +391,8 @@ export function batchRouter({
       });
     },
   );
+  const readHere = { does: 'read from', method: 'GET', path: '/api/messages/batch' };
+  router.get('/api/messages/batch', methodNotAllowed(['POST'], otherServiceHint(peer, readHere)));
   router.all('/api/messages/batch', methodNotAllowed(['POST']));
   return router;
 }

@@ -11,6 +11,8 @@ import {
   validateQuery,
   validTraceparent,
   type QuerySchema,
+  otherServiceHint,
+  type PeerService,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
 import {
@@ -163,6 +165,7 @@ export function messagesRouter({
   asyncProducer,
   benchNoopRoute = false,
   registry,
+  peer,
 }: {
   publisher: MessagePublisher;
   maxMessageBytes: number;
@@ -172,6 +175,8 @@ export function messagesRouter({
   asyncProducer: AsyncProducer;
   benchNoopRoute?: boolean;
   registry?: RegistryEncodeOptions;
+  /** service-b, named when a client GETs here. */
+  peer?: PeerService;
 }): Router {
   const router = Router();
   const readRequest = [
@@ -213,6 +218,8 @@ export function messagesRouter({
         : jsonReply(200, published);
     });
   });
+  const readHere = { does: 'read from', method: 'GET', path: '/api/messages' };
+  router.get('/api/messages', methodNotAllowed(['POST'], otherServiceHint(peer, readHere)));
   router.all('/api/messages', methodNotAllowed(['POST']));
 
   if (benchNoopRoute) {

@@ -259,8 +259,20 @@ export function parseJsonBody(body: Buffer | undefined): { text: string; parsed:
   try {
     return { text, parsed: JSON.parse(text) as unknown };
   } catch {
-    throw problems.badRequest('The request body is not valid JSON.');
+    throw problems.badRequest(`The request body is not valid JSON.${plainTextHint(text)}`);
   }
+}
+
+/** How JSON can begin; `true`, `false` and `null` begin with a letter, as plain text does. */
+const JSON_START = /^\s*(?:[[{"\d-]|true\b|false\b|null\b)/;
+const HINT_EXAMPLE_CHARS = 40;
+
+/** For text sent as JSON without quotes (`Hello, Kafka!`): how to send it instead. */
+function plainTextHint(text: string): string {
+  if (JSON_START.test(text)) return '';
+  const trimmed = text.trim();
+  const example = trimmed.length <= HINT_EXAMPLE_CHARS ? JSON.stringify(trimmed) : '"your text"';
+  return ` To send text, quote it as a JSON string (${example}) or send it with Content-Type: text/plain.`;
 }
 
 /** Bytes are stored untouched; `text` only names their size, for the tutorial's sentence. */

@@ -54,6 +54,7 @@ function setup() {
     publisher,
     maxMessageBytes: MAX_MESSAGE_BYTES,
     logger: createLogger({ name: 'service-a-test', level: 'silent' }),
+    peer: { name: 'service-b', url: 'http://127.0.0.1:5102' },
   });
   return { publisher, app };
 }
@@ -231,11 +232,50 @@ describe('POST /api/messages', () => {
 });
 
 describe('other routes', () => {
-  it('answers GET /api/messages with 405 and Allow: POST', async () => {
+  it('answers GET /api/messages with 405 and Allow: POST, naming service-b', async () => {
     const { app } = setup();
     const res = await request(app).get('/api/messages');
-    expectProblem(res, 405);
+    expect(expectProblem(res, 405).detail).toBe(
+      'This resource supports POST. Messages are read from service-b: GET http://127.0.0.1:5102/api/messages',
+    );
     expect(res.headers.allow).toBe('POST');
+    const batch = await request(app).get('/api/messages/batch');
+    expect(expectProblem(batch, 405).detail).toContain(
+      'GET http://127.0.0.1:5102/api/messages/batch',
+    );
+    // Other methods get the plain answer.
+    expect(expectProblem(await request(app).put('/api/messages'), 405).detail).toBe(
+      'This resource supports POST.',
+    );
+  });
+
+  it('leads from / to Swagger UI, whose document links service-b, /metrics and itself', async () => {
+    const { app } = setup();
+    const root = await request(app).get('/').expect(302);
+    expect(root.headers.location).toBe('/swagger/');
+    await request(app).get('/swagger/').expect(200);
+    const doc = (await request(app).get('/openapi.json').expect(200)).body;
+    expect(doc.info.description).toContain('[service-b](http://127.0.0.1:5102/swagger/)');
+    expect(doc.info.description).toContain('[/metrics](/metrics)');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/metrics', '/openapi.json']));
+  });
+
+  it('tells a client that sent text as JSON how to send it', async () => {
+    const { app, publisher } = setup();
+    const res = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send('Hello, Kafka!');
+    expect(expectProblem(res, 400).detail).toBe(
+      'The request body is not valid JSON. To send text, quote it as a JSON string ("Hello, Kafka!") or send it with Content-Type: text/plain.',
+    );
+    // Broken JSON is not taken for text.
+    const broken = await request(app)
+      .post('/api/messages')
+      .set('Content-Type', 'application/json')
+      .send('{"a": ');
+    expect(expectProblem(broken, 400).detail).toBe('The request body is not valid JSON.');
+    expect(publisher.calls).toHaveLength(0);
   });
 
   it('answers an unknown path with a 404 problem', async () => {

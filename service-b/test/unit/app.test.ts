@@ -51,6 +51,7 @@ function setup({ ready = true }: { ready?: boolean } = {}) {
       maxValueBytes: 1024 * 1024,
     },
     logger: createLogger({ name: 'service-b-test', level: 'silent' }),
+    peer: { name: 'service-a', url: 'http://127.0.0.1:5101' },
   });
   // A server that notes when each response has been fully written, to order it against commits.
   let lastResponse: ServerResponse | undefined;
@@ -402,6 +403,26 @@ describe('GET /api/messages must not consume a message it does not send', () => 
 });
 
 describe('other routes of service-b', () => {
+  it('answers a POST of a message with 405, naming service-a', async () => {
+    const { server } = setup();
+    for (const path of ['/api/messages', '/api/messages/batch']) {
+      const res = await request(server).post(path).send('Hello');
+      expect(expectProblem(res, 405).detail).toBe(
+        `This resource supports GET. Messages are written through service-a: POST http://127.0.0.1:5101${path}`,
+      );
+      expect(res.headers.allow).toBe('GET');
+    }
+  });
+
+  it('leads from / to Swagger UI, whose document links service-a', async () => {
+    const { server } = setup();
+    const root = await request(server).get('/').expect(302);
+    expect(root.headers.location).toBe('/swagger/');
+    const doc = (await request(server).get('/openapi.json').expect(200)).body;
+    expect(doc.info.description).toContain('[service-a](http://127.0.0.1:5101/swagger/)');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/metrics', '/openapi.json']));
+  });
+
   it('answers an unknown path with a 404 problem', async () => {
     const { server } = setup();
     expectProblem(await request(server).get('/api/nothing'), 404);

@@ -224,6 +224,9 @@ async function main(): Promise<void> {
     say('INFO ', `Using the schema registry at ${env.SCHEMA_REGISTRY_URL}.`);
   if (stopping) return;
 
+  // Each service links to the other one's Swagger UI and names it in its hints.
+  env.SERVICE_A_URL ??= `http://localhost:${portOf('SERVICE_A_PORT').port}`;
+  env.SERVICE_B_URL ??= `http://localhost:${portOf('SERVICE_B_PORT').port}`;
   for (const [name, variable] of [
     ['service-a', 'SERVICE_A_PORT'],
     ['service-b', 'SERVICE_B_PORT'],
