@@ -14,6 +14,7 @@ import type { AsyncProducer } from './http/async-produce';
 import { batchRouter, type BatchLimits } from './http/batch-route';
 import { IdempotencyStore } from './http/idempotency';
 import { messagesRouter } from './http/messages-route';
+import { produceProblems } from './http/produce-problems';
 import { openApiDocument } from './openapi';
 import type { MessagePublisher } from './kafka/message-publisher';
 import { loadMessageFormats, type MessageFormats } from './messages/message-codec';
@@ -111,6 +112,8 @@ export function createApp({
           registry,
         }),
       );
+      // A ProduceError from Kafka or the outbox becomes its problem+json here, in one place.
+      app.use(produceProblems());
     },
   );
 }

@@ -306,6 +306,7 @@ describe('KAFKA_SSL_CA_FILE', () => {
       KAFKA_TOPIC: 't',
       KAFKA_TOPIC_PARTITIONS: 1,
       KAFKA_TOPIC_REPLICATION_FACTOR: 1,
+      MAX_MESSAGE_BYTES: 1024 * 1024,
       LOG_LEVEL: 'silent' as const,
       KAFKA_SSL: 'true' as const,
       KAFKA_SSL_CA_FILE: file,

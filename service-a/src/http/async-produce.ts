@@ -1,10 +1,11 @@
 // Asynchronous produce (`?async=true`): the answer is 202 once the messages are stored in the
 // outbox (on this instance's disk, or in the shared PostgreSQL table), before Kafka saw them; the
 // outbox sends them when Kafka takes them (see ../outbox/outbox.ts).
-import { HttpProblem, type QueryProperty } from '@kafka-http/common';
+import type { QueryProperty } from '@kafka-http/common';
 import type { OutgoingMessage } from '../kafka/message-publisher';
 import type { Outbox, OutboxSnapshot } from '../outbox/outbox';
 import type { StoredMessage } from '../outbox/outbox-store';
+import { ProduceError } from '../produce-error';
 
 export const asyncQueryParameter: QueryProperty = {
   type: 'boolean',
@@ -20,14 +21,13 @@ export interface QueuedMessage {
   partition?: number;
 }
 
-export type AcceptResult =
-  { ok: true; queued: QueuedMessage } | { ok: false; problem: HttpProblem };
+export type AcceptResult = { ok: true; queued: QueuedMessage } | { ok: false; error: ProduceError };
 
 export interface AsyncProducer {
   /**
-   * Stores the valid messages together and answers for each, in order: queued, or the problem
-   * that keeps it from ever being sent (a partition the topic lacks). Throws an HttpProblem (503)
-   * when nothing could be stored: the outbox is full or its store failed.
+   * Stores the valid messages together and answers for each, in order: queued, or the error that
+   * keeps it from ever being sent (a partition the topic lacks). Throws a ProduceError when
+   * nothing could be stored: the outbox is full, stopping, or its store failed.
    */
   accept(messages: OutgoingMessage[]): Promise<AcceptResult[]>;
   status?(): OutboxSnapshot;
@@ -37,7 +37,7 @@ export interface AsyncProducer {
 export function outboxProducer(
   publisher: {
     readonly topic: string;
-    toStored(message: OutgoingMessage, timestamp: number): StoredMessage | HttpProblem;
+    toStored(message: OutgoingMessage, timestamp: number): StoredMessage | ProduceError;
   },
   outbox: Outbox,
 ): AsyncProducer {
@@ -45,11 +45,11 @@ export function outboxProducer(
     async accept(messages) {
       const timestamp = Date.now();
       const stored = messages.map((m) => publisher.toStored(m, timestamp));
-      const valid = stored.filter((s): s is StoredMessage => !(s instanceof HttpProblem));
+      const valid = stored.filter((s): s is StoredMessage => !(s instanceof ProduceError));
       if (valid.length > 0) await outbox.accept(valid);
       return stored.map((s) =>
-        s instanceof HttpProblem
-          ? { ok: false as const, problem: s }
+        s instanceof ProduceError
+          ? { ok: false as const, error: s }
           : {
               ok: true as const,
               queued: { topic: publisher.topic, partition: s.partition ?? undefined },

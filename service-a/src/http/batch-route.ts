@@ -40,6 +40,7 @@ import {
   type AsyncProducer,
 } from './async-produce';
 import type { IdempotencyStore, Reply } from './idempotency';
+import { problemOf } from './produce-problems';
 import { MAX_KEY_LENGTH, messageTypeFor, NO_REGISTRY } from './messages-route';
 import { jsonReply, replyOnce } from './reply';
 
@@ -276,15 +277,24 @@ export function decodeBase64(text: string): Buffer | undefined {
   return bytes.toString('base64') === text ? bytes : undefined;
 }
 
-/** Puts the results of the valid messages back between the problems of the invalid ones. */
+type ItemResult<T> = Extract<T, { ok: true }> | { ok: false; problem: HttpProblem };
+
+/**
+ * Puts the results of the valid messages back between the problems of the invalid ones; a message
+ * Kafka or the outbox did not take gets the problem its error stands for.
+ */
 function inPlace<T extends PublishResult | AcceptResult>(
   prepared: (OutgoingMessage | HttpProblem)[],
   results: T[],
-): (T | { ok: false; problem: HttpProblem })[] {
+): ItemResult<T>[] {
   let next = 0;
-  return prepared.map((p) =>
-    p instanceof HttpProblem ? { ok: false, problem: p } : (results[next++] as T),
-  );
+  return prepared.map((p): ItemResult<T> => {
+    if (p instanceof HttpProblem) return { ok: false, problem: p };
+    const result = results[next++] as T;
+    return result.ok
+      ? (result as Extract<T, { ok: true }>)
+      : { ok: false, problem: problemOf(result.error) };
+  });
 }
 
 function errorOf(problem: HttpProblem) {

@@ -42,6 +42,7 @@ import {
   type QueuedMessage,
 } from './async-produce';
 import type { IdempotencyStore, Reply } from './idempotency';
+import { problemOf } from './produce-problems';
 import { jsonReply, replyOnce, textReply } from './reply';
 
 export const NO_REGISTRY: RegistryEncodeOptions = { schemas: undefined, autoRegister: false };
@@ -150,7 +151,7 @@ async function acceptOne(
 ): Promise<Reply> {
   const [result] = await producer.accept([message]);
   if (!result) throw new Error('no result for the message');
-  if (!result.ok) throw result.problem;
+  if (!result.ok) throw problemOf(result.error);
   return text === undefined
     ? jsonReply(202, queuedBody(result.queued))
     : textReply(202, queuedSentence(text, result.queued));

@@ -1,6 +1,7 @@
 // Writes records to Kafka and reports where they landed, only after the broker acknowledged them
 // (acks=all, idempotent producer). Concurrent requests share Kafka sends through a ProduceBatcher.
-// The HTTP layer sees the MessagePublisher interface, never KafkaJS.
+// The HTTP layer sees the MessagePublisher interface, never KafkaJS; failures are ProduceErrors,
+// which the HTTP layer turns into problems.
 import {
   Partitioners,
   type Admin,
@@ -13,8 +14,6 @@ import {
 import {
   compressionType,
   ensureTopic,
-  HttpProblem,
-  problems,
   retryUntilStopped,
   type Compression,
   type KafkaReachability,
@@ -22,6 +21,7 @@ import {
   type TopicSpec,
 } from '@kafka-http/common';
 import type { StoredMessage } from '../outbox/outbox-store';
+import { ProduceError } from '../produce-error';
 import { ProduceBatcher, QueueFullError, type SendOutcome } from './produce-batcher';
 
 export interface OutgoingMessage {
@@ -43,13 +43,13 @@ export interface PublishedMessage {
 export type PublishResult =
   | { ok: true; published: PublishedMessage }
   /** `reason` (for metrics): too-large, timeout, unavailable or invalid. */
-  | { ok: false; problem: HttpProblem; reason?: FailureReason };
+  | { ok: false; error: ProduceError; reason?: FailureReason };
 
 export type FailureReason = 'too-large' | 'timeout' | 'unavailable' | 'invalid';
 
 export interface MessagePublisher {
   readonly topic: string;
-  /** One message; throws an HttpProblem when it was not written. */
+  /** One message; throws a ProduceError when it was not written. */
   publish(message: OutgoingMessage): Promise<PublishedMessage>;
   /** Several messages; each gets its own result, in order. */
   publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]>;
@@ -98,7 +98,6 @@ interface QueuedRecord {
   timestamp: number;
 }
 
-const RETRY_AFTER_SECONDS = 5;
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 /** Refusals that the same records would meet again. */
 const PERMANENT = new Set(['INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
@@ -210,12 +209,12 @@ export class KafkaMessagePublisher implements MessagePublisher {
   async publish(message: OutgoingMessage): Promise<PublishedMessage> {
     const [result] = await this.publishMany([message]);
     if (!result) throw new Error('no result for the message');
-    if (!result.ok) throw result.problem;
+    if (!result.ok) throw result.error;
     return result.published;
   }
 
   async publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]> {
-    if (!this.isReady()) return refuseAll(messages, this.notReadyProblem());
+    if (!this.isReady()) return refuseAll(messages, this.notReadyError());
     const timestamp = Date.now();
     const deadline = this.deadline();
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -229,22 +228,22 @@ export class KafkaMessagePublisher implements MessagePublisher {
 
   /**
    * Queues the records together (so they can share one send) and gives, per prepared message, its
-   * outcome: Kafka's answer for a record, the problem for a message that could not be one.
+   * outcome: Kafka's answer for a record, the error for a message that could not be one.
    */
   private queue(
-    prepared: (QueuedRecord | HttpProblem)[],
+    prepared: (QueuedRecord | ProduceError)[],
     timestamp: number,
     deadline: AbortSignal,
     timedOut?: Promise<'timeout'>,
   ): Promise<PublishResult>[] {
-    const records = prepared.filter((p): p is QueuedRecord => !(p instanceof HttpProblem));
+    const records = prepared.filter((p): p is QueuedRecord => !(p instanceof ProduceError));
     const submitted = this.batcher.submitMany(records, deadline);
     // Every record of a request carries the same timestamp: its text is made once.
     const iso = new Date(timestamp).toISOString();
     let next = 0;
     return prepared.map((p) =>
-      p instanceof HttpProblem
-        ? Promise.resolve({ ok: false, problem: p })
+      p instanceof ProduceError
+        ? Promise.resolve({ ok: false, error: p })
         : this.outcomeOf(submitted[next++] as Promise<SendOutcome>, iso, deadline, timedOut),
     );
   }
@@ -257,13 +256,13 @@ export class KafkaMessagePublisher implements MessagePublisher {
     ]);
   }
 
-  private notReadyProblem(): HttpProblem {
+  private notReadyError(): ProduceError {
     return this.isConnected() && !this.isReachable()
-      ? problems.serviceUnavailable(
+      ? new ProduceError(
+          'unreachable',
           'Kafka is unreachable: no broker answers. Nothing was written; try again shortly.',
-          RETRY_AFTER_SECONDS,
         )
-      : notConnectedProblem();
+      : new ProduceError('not-connected', 'Not connected to Kafka; try again shortly.');
   }
 
   /** Keeps `work` among the sends stop() waits for, until it settles. */
@@ -272,11 +271,12 @@ export class KafkaMessagePublisher implements MessagePublisher {
     return work.finally(() => this.inFlight.delete(work));
   }
 
-  /** The record for a message, or the problem that keeps it from being sent. */
-  private toRecord(message: OutgoingMessage, timestamp: number): QueuedRecord | HttpProblem {
+  /** The record for a message, or the error that keeps it from being sent. */
+  private toRecord(message: OutgoingMessage, timestamp: number): QueuedRecord | ProduceError {
     const count = this.partitions.length;
     if (message.partition !== undefined && message.partition >= count) {
-      return problems.badRequest(
+      return new ProduceError(
+        'no-such-partition',
         `Partition ${message.partition} does not exist: ${this.topic} has ${count} (0 to ${count - 1}).`,
       );
     }
@@ -304,7 +304,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
       if (outcome === 'timeout') {
         submitted.catch(() => undefined);
         this.options.metrics?.errors.inc({ reason: 'timeout' });
-        return { ok: false, problem: this.timeoutProblem(true), reason: 'timeout' };
+        return { ok: false, error: this.timeoutError(true), reason: 'timeout' };
       }
       this.options.metrics?.produced.inc();
       return {
@@ -317,9 +317,9 @@ export class KafkaMessagePublisher implements MessagePublisher {
         },
       };
     } catch (error) {
-      const problem = this.toProblem(error, deadline);
+      const failed = this.toProduceError(error, deadline);
       const reason: FailureReason =
-        problem.status === 413
+        failed.failure === 'too-large'
           ? 'too-large'
           : deadline.aborted &&
               error === deadline.reason &&
@@ -327,16 +327,16 @@ export class KafkaMessagePublisher implements MessagePublisher {
             ? 'timeout'
             : 'unavailable';
       this.options.metrics?.errors.inc({ reason });
-      return { ok: false, problem, reason };
+      return { ok: false, error: failed, reason };
     }
   }
 
   /**
    * A message as the outbox stores it: the partition chosen now when the topic's partitions are
    * known (so a key maps as it would for a direct produce), else left to the send. A partition the
-   * topic does not have is a problem.
+   * topic does not have is an error.
    */
-  toStored(message: OutgoingMessage, timestamp: number): StoredMessage | HttpProblem {
+  toStored(message: OutgoingMessage, timestamp: number): StoredMessage | ProduceError {
     const key = message.key == null ? null : Buffer.from(message.key);
     if (this.partitions.length === 0) {
       return {
@@ -348,7 +348,7 @@ export class KafkaMessagePublisher implements MessagePublisher {
       };
     }
     const record = this.toRecord(message, timestamp);
-    if (record instanceof HttpProblem) return record;
+    if (record instanceof ProduceError) return record;
     return {
       key,
       value: message.value,
@@ -443,38 +443,41 @@ export class KafkaMessagePublisher implements MessagePublisher {
     return this.refreshing;
   }
 
-  private timeoutProblem(maybeWritten: boolean): HttpProblem {
-    return problems.serviceUnavailable(
+  private timeoutError(maybeWritten: boolean): ProduceError {
+    return new ProduceError(
+      'timeout',
       `Kafka did not acknowledge the message within ${this.options.produceTimeoutMs} ms; ${
         maybeWritten ? 'it may or may not have been written' : 'it was not written'
       }.`,
-      RETRY_AFTER_SECONDS,
     );
   }
 
-  private toProblem(error: unknown, deadline: AbortSignal): HttpProblem {
-    if (error instanceof HttpProblem) return error;
+  private toProduceError(error: unknown, deadline: AbortSignal): ProduceError {
+    if (error instanceof ProduceError) return error;
     if (error instanceof KafkaUnreachableError) {
-      return problems.serviceUnavailable(
+      return new ProduceError(
+        'unreachable',
         'Kafka became unreachable before the message was sent; it was not written.',
-        RETRY_AFTER_SECONDS,
       );
     }
-    if (deadline.aborted && error === deadline.reason) return this.timeoutProblem(false);
-    if (error instanceof QueueFullError) return queueFullProblem();
+    if (deadline.aborted && error === deadline.reason) return this.timeoutError(false);
+    if (error instanceof QueueFullError) {
+      return new ProduceError(
+        'queue-full',
+        'Too many messages are waiting for Kafka; try again shortly.',
+      );
+    }
     if (isTooLarge(error)) {
-      return new HttpProblem({
-        status: 413,
-        title: 'Content Too Large',
-        detail: 'Kafka refused the message as too large for the topic.',
-        cause: error,
-      });
+      return new ProduceError(
+        'too-large',
+        'Kafka refused the message as too large for the topic.',
+        { cause: error },
+      );
     }
     this.options.logger.warn({ err: error }, 'produce failed');
-    return problems.serviceUnavailable(
-      'Kafka could not take the message; try again shortly.',
-      RETRY_AFTER_SECONDS,
-    );
+    return new ProduceError('unavailable', 'Kafka could not take the message; try again shortly.', {
+      cause: error,
+    });
   }
 
   /** Lets sends still under way finish (up to `deadlineMs`), then disconnects. */
@@ -505,22 +508,8 @@ class KafkaUnreachableError extends Error {
   override name = 'KafkaUnreachableError';
 }
 
-function refuseAll(messages: OutgoingMessage[], problem: HttpProblem) {
-  return messages.map(() => ({ ok: false as const, problem }));
-}
-
-function notConnectedProblem(): HttpProblem {
-  return problems.serviceUnavailable(
-    'Not connected to Kafka; try again shortly.',
-    RETRY_AFTER_SECONDS,
-  );
-}
-
-function queueFullProblem(): HttpProblem {
-  return problems.serviceUnavailable(
-    'Too many messages are waiting for Kafka; try again shortly.',
-    1,
-  );
+function refuseAll(messages: OutgoingMessage[], error: ProduceError) {
+  return messages.map(() => ({ ok: false as const, error }));
 }
 
 function recordBytes(record: QueuedRecord): number {

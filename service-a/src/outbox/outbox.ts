@@ -3,7 +3,8 @@
 // once Kafka acknowledged it. A send that fails is tried again with backoff, so messages wait out
 // an outage of any length and stay in order per partition. At least once: a crash (or a lost
 // acknowledgement) between a send and its removal sends those messages again.
-import { problems, type HttpProblem, type Logger, type Metrics } from '@kafka-http/common';
+import type { Logger, Metrics } from '@kafka-http/common';
+import { ProduceError } from '../produce-error';
 import {
   storedBytes,
   type OutboxEntry,
@@ -42,7 +43,6 @@ export interface OutboxSnapshot {
   draining: boolean;
 }
 
-const RETRY_AFTER_SECONDS = 5;
 const MAX_BACKOFF_MS = 5000;
 
 export class Outbox {
@@ -118,18 +118,21 @@ export class Outbox {
   }
 
   /**
-   * Stores the messages together, or refuses all of them: 503 when the outbox is full or cannot
-   * store. Resolved means durable: the 202 may be sent.
+   * Stores the messages together, or refuses all of them with a ProduceError when the outbox is
+   * full or cannot store. Resolved means durable: the 202 may be sent.
    */
   async accept(messages: readonly StoredMessage[]): Promise<void> {
-    if (this.stopping) throw problems.serviceUnavailable('service-a is stopping.', 1);
+    if (this.stopping) throw new ProduceError('stopping', 'service-a is stopping.');
     const bytes = messages.reduce((sum, m) => sum + storedBytes(m), 0);
     const { depth, bytes: stored } = this.snapshot;
     if (
       depth + this.pending.messages + messages.length > this.options.maxMessages ||
       stored + this.pending.bytes + bytes > this.options.maxBytes
     ) {
-      throw outboxFullProblem(depth);
+      throw new ProduceError(
+        'outbox-full',
+        `The outbox is full (${depth} messages wait for Kafka); nothing was accepted. Try again later.`,
+      );
     }
     this.pending.messages += messages.length;
     this.pending.bytes += bytes;
@@ -140,9 +143,10 @@ export class Outbox {
       this.oldestTimestamp ??= messages[0]?.timestamp ?? null;
     } catch (error) {
       this.options.logger.error({ err: error, store: this.store.kind }, 'outbox store failed');
-      throw problems.serviceUnavailable(
+      throw new ProduceError(
+        'unavailable',
         'The outbox could not store the message; nothing was accepted. Try again shortly.',
-        RETRY_AFTER_SECONDS,
+        { cause: error },
       );
     } finally {
       this.pending.messages -= messages.length;
@@ -256,11 +260,4 @@ export class Outbox {
       };
     });
   }
-}
-
-function outboxFullProblem(depth: number): HttpProblem {
-  return problems.serviceUnavailable(
-    `The outbox is full (${depth} messages wait for Kafka); nothing was accepted. Try again later.`,
-    RETRY_AFTER_SECONDS,
-  );
 }

@@ -1,7 +1,8 @@
 // service-a's HTTP surface, in-process, with a fake publisher instead of Kafka.
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { createLogger, problems } from '@kafka-http/common';
+import { createLogger } from '@kafka-http/common';
+import { ProduceError } from '../../src/produce-error';
 import { createApp } from '../../src/app';
 import type {
   MessagePublisher,
@@ -38,8 +39,9 @@ class FakePublisher implements MessagePublisher {
       messages.map(async (message): Promise<PublishResult> => {
         try {
           return { ok: true, published: await this.publish(message) };
-        } catch (problem) {
-          return { ok: false, problem: problem as never };
+        } catch (error) {
+          if (!(error instanceof ProduceError)) throw error;
+          return { ok: false, error };
         }
       }),
     );
@@ -206,7 +208,7 @@ describe('POST /api/messages', () => {
 
   it('answers a 503 problem from the publisher with 503 and Retry-After', async () => {
     const { app, publisher } = setup();
-    publisher.failWith = problems.serviceUnavailable('Not connected to Kafka.', 5);
+    publisher.failWith = new ProduceError('not-connected', 'Not connected to Kafka.');
     const res = await request(app)
       .post('/api/messages')
       .set('Content-Type', 'application/json')

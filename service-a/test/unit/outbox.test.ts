@@ -4,10 +4,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, createMetrics, HttpProblem } from '@kafka-http/common';
+import { createLogger, createMetrics } from '@kafka-http/common';
+import { problemOf } from '../../src/http/produce-problems';
 import { Outbox, type OutboxWriter } from '../../src/outbox/outbox';
 import { decodeHeaders, encodeHeaders, type StoredMessage } from '../../src/outbox/outbox-store';
 import { OutboxInUseError, SqliteOutbox } from '../../src/outbox/sqlite-outbox';
+import { ProduceError } from '../../src/produce-error';
 
 class FakeWriter implements OutboxWriter {
   ready = true;
@@ -155,19 +157,21 @@ describe('Outbox on SQLite', () => {
     );
   });
 
-  it('refuses with 503 and Retry-After when full, by count and by bytes', async () => {
+  it('refuses when full, by count and by bytes (503 with Retry-After on HTTP)', async () => {
     const writer = new FakeWriter();
     writer.ready = false;
     const { outbox } = make(writer, { maxMessages: 3, maxBytes: 4096 });
     await outbox.start();
     await outbox.accept([message('a'), message('b')]);
     const full = await outbox.accept([message('c'), message('d')]).catch((e: unknown) => e);
-    expect(full).toBeInstanceOf(HttpProblem);
-    expect((full as HttpProblem).status).toBe(503);
-    expect((full as HttpProblem).headers).toEqual({ 'Retry-After': '5' });
+    expect(full).toBeInstanceOf(ProduceError);
+    expect((full as ProduceError).failure).toBe('outbox-full');
+    const problem = problemOf(full as ProduceError);
+    expect(problem.status).toBe(503);
+    expect(problem.headers).toEqual({ 'Retry-After': '5' });
     await outbox.accept([message('c')]);
     const tooBig = await outbox.accept([message('x'.repeat(8000))]).catch((e: unknown) => e);
-    expect((tooBig as HttpProblem).status).toBe(503);
+    expect((tooBig as ProduceError).failure).toBe('outbox-full');
     expect(outbox.status().depth).toBe(3);
   });
 

@@ -2,7 +2,8 @@
 // POST /api/messages/batch and the benchmark's no-op route, with a fake publisher instead of Kafka.
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { createLogger, HttpProblem, problems } from '@kafka-http/common';
+import { createLogger } from '@kafka-http/common';
+import { ProduceError } from '../../src/produce-error';
 import { createApp, type AppDeps } from '../../src/app';
 import type {
   MessagePublisher,
@@ -24,8 +25,8 @@ class FakePublisher implements MessagePublisher {
   publishCalls = 0;
   /** When set, publish() rejects with it. */
   failWith: unknown;
-  /** A problem for the messages publishMany() should fail, undefined for the others. */
-  failMessage: (message: OutgoingMessage) => HttpProblem | undefined = () => undefined;
+  /** An error for the messages publishMany() should fail, undefined for the others. */
+  failMessage: (message: OutgoingMessage) => ProduceError | undefined = () => undefined;
   private nextOffset = 0;
 
   isReady(): boolean {
@@ -52,8 +53,8 @@ class FakePublisher implements MessagePublisher {
     this.manyCalls.push([...messages]);
     this.messages.push(...messages);
     return messages.map((message): PublishResult => {
-      const problem = this.failMessage(message);
-      return problem ? { ok: false, problem } : { ok: true, published: this.land(message) };
+      const error = this.failMessage(message);
+      return error ? { ok: false, error } : { ok: true, published: this.land(message) };
     });
   }
 }
@@ -207,7 +208,7 @@ describe('POST /api/messages with an Idempotency-Key', () => {
 
   it('does not remember a failed attempt: the retry publishes', async () => {
     const { app, publisher } = setup();
-    publisher.failWith = problems.serviceUnavailable('Not connected to Kafka.', 5);
+    publisher.failWith = new ProduceError('not-connected', 'Not connected to Kafka.');
     const failed = await postMessage(app).set('Idempotency-Key', 'k1');
     expectProblem(failed, 503);
     expect(failed.headers['retry-after']).toBe('5');
@@ -328,7 +329,7 @@ describe('POST /api/messages/batch', () => {
   it('reports per-message publisher failures in place', async () => {
     const { app, publisher } = setup();
     publisher.failMessage = (m) =>
-      text(m) === 'b' ? problems.serviceUnavailable('Kafka could not take it.', 5) : undefined;
+      text(m) === 'b' ? new ProduceError('unavailable', 'Kafka could not take it.') : undefined;
     const res = await postBatch(app, {
       messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }],
     });
@@ -344,7 +345,7 @@ describe('POST /api/messages/batch', () => {
 
   it('answers 503 problem+json with Retry-After and the results when every message failed with 503', async () => {
     const { app, publisher } = setup();
-    publisher.failMessage = () => problems.serviceUnavailable('Not connected to Kafka.', 5);
+    publisher.failMessage = () => new ProduceError('not-connected', 'Not connected to Kafka.');
     const res = await postBatch(app, { messages: [{ value: 'a' }, { value: 'b' }] });
     const body = expectProblem(res, 503);
     expect(res.headers['retry-after']).toBe('5');
@@ -357,7 +358,7 @@ describe('POST /api/messages/batch', () => {
 
   it('answers 207 when every message failed but with different statuses', async () => {
     const { app, publisher } = setup();
-    publisher.failMessage = () => problems.serviceUnavailable('Not connected to Kafka.', 5);
+    publisher.failMessage = () => new ProduceError('not-connected', 'Not connected to Kafka.');
     const res = await postBatch(app, {
       messages: [{ value: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }, { value: 'b' }],
     });
@@ -448,7 +449,7 @@ describe('POST /api/messages/batch', () => {
   it('does not remember a batch that failed as a whole: the retry publishes', async () => {
     const { app, publisher } = setup();
     const body = { messages: [{ value: 'a' }] };
-    publisher.failMessage = () => problems.serviceUnavailable('Not connected to Kafka.', 5);
+    publisher.failMessage = () => new ProduceError('not-connected', 'Not connected to Kafka.');
     expectProblem(await postBatch(app, body).set('Idempotency-Key', 'batch-2'), 503);
     publisher.failMessage = () => undefined;
     const retry = await postBatch(app, body).set('Idempotency-Key', 'batch-2');
@@ -541,7 +542,7 @@ describe('POST /api/bench/noop', () => {
 /** Records what it is given, as the outbox would store it; refuses everything when told to. */
 class FakeAsyncProducer implements AsyncProducer {
   readonly accepted: OutgoingMessage[][] = [];
-  refuse: HttpProblem | undefined;
+  refuse: ProduceError | undefined;
   /** The partition count it knows (undefined: not known yet, so none is chosen). */
   partitions: number | undefined = 1;
 
@@ -591,7 +592,7 @@ describe('POST /api/messages?async=true', () => {
 
   it('answers 503 with Retry-After when the outbox is full, and stores nothing', async () => {
     const { app, asyncProducer } = setupAsync();
-    asyncProducer.refuse = problems.serviceUnavailable('The outbox is full.', 5);
+    asyncProducer.refuse = new ProduceError('outbox-full', 'The outbox is full.');
     const res = await postMessage(app).query('async=true');
     expectProblem(res, 503);
     expect(res.headers['retry-after']).toBe('5');
@@ -673,7 +674,7 @@ describe('POST /api/messages/batch?async=true', () => {
 
   it('answers 503 problem+json when the outbox is full, storing none', async () => {
     const { app, asyncProducer } = setupAsync();
-    asyncProducer.refuse = problems.serviceUnavailable('The outbox is full.', 5);
+    asyncProducer.refuse = new ProduceError('outbox-full', 'The outbox is full.');
     const res = await request(app)
       .post('/api/messages/batch?async=true')
       .set('Content-Type', 'application/json')

@@ -1,7 +1,8 @@
 // The Avro user worker with a fake publisher: what it generates and encodes, how it survives
 // failed sends, that its sends never overlap, and that stop() waits for a send in progress.
 import { once } from 'node:events';
-import { createLogger, problems } from '@kafka-http/common';
+import { createLogger } from '@kafka-http/common';
+import { ProduceError } from '../../src/produce-error';
 import type {
   MessagePublisher,
   OutgoingMessage,
@@ -93,7 +94,7 @@ describe('UserWorker', () => {
 
   it('logs and counts a failed send, then tries again at the next tick', async () => {
     const publisher = new ScriptedPublisher([
-      () => Promise.reject(problems.serviceUnavailable('Not connected to Kafka.', 1)),
+      () => Promise.reject(new ProduceError('not-connected', 'Not connected to Kafka.')),
       () => Promise.reject(new Error('timeout')),
     ]);
     const { w, counts } = worker(publisher);
