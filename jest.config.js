@@ -6,6 +6,8 @@ const shared = {
   moduleNameMapper: {
     '^@kafka-http/common$': '<rootDir>/common/src',
     '^@kafka-http/local-kafka$': '<rootDir>/tools/local-kafka/src',
+    // The tests' shared helpers, from any depth: `@test-support/kafka`, not ../../../test/support.
+    '^@test-support/(.*)$': '<rootDir>/test/support/$1',
   },
 };
 

@@ -1,17 +1,11 @@
 // Every kind of bad request, sent to both services running on a real broker: each gets its status
 // and an RFC 9457 body without internals, nothing reaches Kafka, and both keep serving.
-import request, { type Response } from 'supertest';
+import request from 'supertest';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
 import { uniqueName, withAdmin } from '../support/kafka';
 import { startA, startB } from '../support/services';
-
-function expectProblem(res: Response, status: number): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status });
-  expect(res.text).not.toMatch(/\n\s+at |node_modules|Error:/);
-}
+import { expectProblem } from '@test-support/problem';
 
 describe('bad input on a real broker', () => {
   const topic = uniqueName('bad-input');

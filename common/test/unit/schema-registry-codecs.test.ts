@@ -10,7 +10,7 @@ import {
   writeMessageIndexes,
   type SchemaText,
 } from '../../src';
-import { READING_JSON_SCHEMA } from '../../../test/support/schema-fixtures';
+import { READING_JSON_SCHEMA } from '@test-support/schema-fixtures';
 
 const USER_AVRO: SchemaText = {
   format: 'AVRO',

@@ -15,7 +15,7 @@ import {
   SchemaResolver,
   type LookupOutcome,
 } from '../../src';
-import { startRegistryStandIn, type StandIn } from '../../../test/support/schema-registry-stand-in';
+import { startRegistryStandIn, type StandIn } from '@test-support/schema-registry-stand-in';
 
 const USER_V1 = JSON.stringify({
   type: 'record',

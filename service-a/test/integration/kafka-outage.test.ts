@@ -7,9 +7,9 @@ import path from 'node:path';
 import request from 'supertest';
 import { startLocalKafka, type LocalKafka } from '@kafka-http/local-kafka';
 import type { ServiceA } from '../../src/service';
-import { startA } from '../../../test/support/services';
-import { uniqueName, withAdmin } from '../../../test/support/kafka';
-import { waitFor } from '../../../test/support/wait';
+import { startA } from '@test-support/services';
+import { uniqueName, withAdmin } from '@test-support/kafka';
+import { waitFor } from '@test-support/wait';
 
 const PRODUCE_TIMEOUT_MS = 2000;
 

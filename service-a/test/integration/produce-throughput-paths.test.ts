@@ -3,8 +3,8 @@
 // records read back from the topic, so a mix-up of offsets between requests would fail.
 import request from 'supertest';
 import type { ServiceA } from '../../src/service';
-import { readAll, uniqueName, withAdmin } from '../../../test/support/kafka';
-import { startA } from '../../../test/support/services';
+import { readAll, uniqueName, withAdmin } from '@test-support/kafka';
+import { startA } from '@test-support/services';
 
 interface Landed {
   partition: number;

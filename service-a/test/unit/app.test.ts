@@ -1,52 +1,10 @@
 // service-a's HTTP surface, in-process, with a fake publisher instead of Kafka.
 import request from 'supertest';
-import type { Response } from 'supertest';
 import { createLogger } from '@kafka-http/common';
+import { FAKE_TIMESTAMP, FakePublisher } from '@test-support/fake-publisher';
+import { expectProblem } from '@test-support/problem';
 import { ProduceError } from '../../src/produce-error';
 import { createApp } from '../../src/app';
-import type {
-  MessagePublisher,
-  OutgoingMessage,
-  PublishedMessage,
-  PublishResult,
-} from '../../src/kafka/message-publisher';
-
-class FakePublisher implements MessagePublisher {
-  readonly topic = 'message-topic';
-  readonly calls: OutgoingMessage[] = [];
-  ready = true;
-  /** When set, publish() rejects with it instead of answering. */
-  failWith: unknown;
-  answer: PublishedMessage = {
-    topic: 'message-topic',
-    partition: 0,
-    offset: '0',
-    timestamp: '2025-01-02T03:04:05.678Z',
-  };
-
-  isReady(): boolean {
-    return this.ready;
-  }
-
-  async publish(message: OutgoingMessage): Promise<PublishedMessage> {
-    this.calls.push(message);
-    if (this.failWith !== undefined) throw this.failWith;
-    return this.answer;
-  }
-
-  async publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]> {
-    return Promise.all(
-      messages.map(async (message): Promise<PublishResult> => {
-        try {
-          return { ok: true, published: await this.publish(message) };
-        } catch (error) {
-          if (!(error instanceof ProduceError)) throw error;
-          return { ok: false, error };
-        }
-      }),
-    );
-  }
-}
 
 const MAX_MESSAGE_BYTES = 1024;
 
@@ -61,21 +19,15 @@ function setup() {
   return { publisher, app };
 }
 
-/** Every error answer is an RFC 9457 problem with at least type, title and status. */
-function expectProblem(res: Response, status: number): Record<string, unknown> {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(res.text) as Record<string, unknown>;
-  expect(body).toEqual(
-    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status }),
-  );
-  return body;
-}
-
 describe('POST /api/messages', () => {
   it('publishes a JSON string as text and answers where it landed', async () => {
     const { app, publisher } = setup();
-    publisher.answer = { ...publisher.answer, partition: 2, offset: '41' };
+    publisher.answer = {
+      topic: 'message-topic',
+      partition: 2,
+      offset: '41',
+      timestamp: FAKE_TIMESTAMP,
+    };
     const res = await request(app)
       .post('/api/messages?key=user-42')
       .set('Content-Type', 'application/json')
@@ -88,8 +40,8 @@ describe('POST /api/messages', () => {
       offset: '41',
       timestamp: '2025-01-02T03:04:05.678Z',
     });
-    expect(publisher.calls).toHaveLength(1);
-    const [call] = publisher.calls;
+    expect(publisher.messages).toHaveLength(1);
+    const [call] = publisher.messages;
     expect(call?.value).toEqual(Buffer.from('Hello, Kafka!', 'utf8'));
     expect(call?.key).toBe('user-42');
     expect(call?.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8' });
@@ -102,9 +54,9 @@ describe('POST /api/messages', () => {
       .set('Content-Type', 'application/json')
       .send('{ "n" : 12345678901234567890 }');
     expect(res.status).toBe(200);
-    expect(publisher.calls[0]?.value.toString('utf8')).toBe('{"n":12345678901234567890}');
-    expect(publisher.calls[0]?.headers).toEqual({ 'content-type': 'application/json' });
-    expect(publisher.calls[0]?.key).toBeUndefined();
+    expect(publisher.messages[0]?.value.toString('utf8')).toBe('{"n":12345678901234567890}');
+    expect(publisher.messages[0]?.headers).toEqual({ 'content-type': 'application/json' });
+    expect(publisher.messages[0]?.key).toBeUndefined();
   });
 
   it('publishes text/plain as it is', async () => {
@@ -114,8 +66,8 @@ describe('POST /api/messages', () => {
       .set('Content-Type', 'text/plain')
       .send('  plain text  ');
     expect(res.status).toBe(200);
-    expect(publisher.calls[0]?.value.toString('utf8')).toBe('  plain text  ');
-    expect(publisher.calls[0]?.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8' });
+    expect(publisher.messages[0]?.value.toString('utf8')).toBe('  plain text  ');
+    expect(publisher.messages[0]?.headers).toEqual({ 'content-type': 'text/plain; charset=utf-8' });
   });
 
   it("answers the tutorial's sentence for Accept: text/plain", async () => {
@@ -138,7 +90,7 @@ describe('POST /api/messages', () => {
       .set('Accept', 'application/xml')
       .send('"Hello, Kafka!"');
     expectProblem(res, 406);
-    expect(publisher.calls).toHaveLength(0);
+    expect(publisher.messages).toHaveLength(0);
   });
 
   it('refuses malformed JSON with 400', async () => {
@@ -148,14 +100,14 @@ describe('POST /api/messages', () => {
       .set('Content-Type', 'application/json')
       .send('{"a":');
     expectProblem(res, 400);
-    expect(publisher.calls).toHaveLength(0);
+    expect(publisher.messages).toHaveLength(0);
   });
 
   it('refuses an empty body with 400', async () => {
     const { app, publisher } = setup();
     const res = await request(app).post('/api/messages').set('Content-Type', 'application/json');
     expectProblem(res, 400);
-    expect(publisher.calls).toHaveLength(0);
+    expect(publisher.messages).toHaveLength(0);
   });
 
   it('refuses a body over the limit with 413 naming the limit', async () => {
@@ -166,7 +118,7 @@ describe('POST /api/messages', () => {
       .send('x'.repeat(MAX_MESSAGE_BYTES + 1));
     const body = expectProblem(res, 413);
     expect(body.limitBytes).toBe(MAX_MESSAGE_BYTES);
-    expect(publisher.calls).toHaveLength(0);
+    expect(publisher.messages).toHaveLength(0);
   });
 
   it('accepts a body of exactly the limit', async () => {
@@ -176,7 +128,7 @@ describe('POST /api/messages', () => {
       .set('Content-Type', 'text/plain')
       .send('x'.repeat(MAX_MESSAGE_BYTES));
     expect(res.status).toBe(200);
-    expect(publisher.calls[0]?.value).toHaveLength(MAX_MESSAGE_BYTES);
+    expect(publisher.messages[0]?.value).toHaveLength(MAX_MESSAGE_BYTES);
   });
 
   it.each(['application/xml', 'text/plain; charset=latin1'])(
@@ -188,7 +140,7 @@ describe('POST /api/messages', () => {
         .set('Content-Type', contentType)
         .send('<a>hi</a>');
       expectProblem(res, 415);
-      expect(publisher.calls).toHaveLength(0);
+      expect(publisher.messages).toHaveLength(0);
     },
   );
 
@@ -203,7 +155,7 @@ describe('POST /api/messages', () => {
       .send('"hi"');
     const body = expectProblem(res, 400);
     expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'key' })]));
-    expect(publisher.calls).toHaveLength(0);
+    expect(publisher.messages).toHaveLength(0);
   });
 
   it('answers a 503 problem from the publisher with 503 and Retry-After', async () => {
@@ -277,7 +229,7 @@ describe('other routes', () => {
       .set('Content-Type', 'application/json')
       .send('{"a": ');
     expect(expectProblem(broken, 400).detail).toBe('The request body is not valid JSON.');
-    expect(publisher.calls).toHaveLength(0);
+    expect(publisher.messages).toHaveLength(0);
   });
 
   it('answers an unknown path with a 404 problem', async () => {

@@ -3,61 +3,14 @@
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { createLogger } from '@kafka-http/common';
+import { FakePublisher } from '@test-support/fake-publisher';
+import { expectProblem } from '@test-support/problem';
 import { ProduceError } from '../../src/produce-error';
 import { createApp, type AppDeps } from '../../src/app';
-import type {
-  MessagePublisher,
-  OutgoingMessage,
-  PublishedMessage,
-  PublishResult,
-} from '../../src/kafka/message-publisher';
+import type { OutgoingMessage, PublishedMessage } from '../../src/kafka/message-publisher';
 import type { AcceptResult, AsyncProducer } from '../../src/http/async-produce';
 
 const TIMESTAMP = '2025-01-02T03:04:05.678Z';
-
-/** Records every message it is given; answers consecutive offsets; fails the messages it is told to. */
-class FakePublisher implements MessagePublisher {
-  readonly topic = 'message-topic';
-  /** Every message of publish() and publishMany(), in order. */
-  readonly messages: OutgoingMessage[] = [];
-  /** One entry per publishMany() call. */
-  readonly manyCalls: OutgoingMessage[][] = [];
-  publishCalls = 0;
-  /** When set, publish() rejects with it. */
-  failWith: unknown;
-  /** An error for the messages publishMany() should fail, undefined for the others. */
-  failMessage: (message: OutgoingMessage) => ProduceError | undefined = () => undefined;
-  private nextOffset = 0;
-
-  isReady(): boolean {
-    return true;
-  }
-
-  private land(message: OutgoingMessage): PublishedMessage {
-    return {
-      topic: this.topic,
-      partition: message.partition ?? 0,
-      offset: String(this.nextOffset++),
-      timestamp: TIMESTAMP,
-    };
-  }
-
-  async publish(message: OutgoingMessage): Promise<PublishedMessage> {
-    this.publishCalls++;
-    this.messages.push(message);
-    if (this.failWith !== undefined) throw this.failWith;
-    return this.land(message);
-  }
-
-  async publishMany(messages: OutgoingMessage[]): Promise<PublishResult[]> {
-    this.manyCalls.push([...messages]);
-    this.messages.push(...messages);
-    return messages.map((message): PublishResult => {
-      const error = this.failMessage(message);
-      return error ? { ok: false, error } : { ok: true, published: this.land(message) };
-    });
-  }
-}
 
 const MAX_MESSAGE_BYTES = 1024;
 
@@ -70,17 +23,6 @@ function setup(deps: Partial<Omit<AppDeps, 'publisher'>> = {}) {
     ...deps,
   });
   return { publisher, app };
-}
-
-/** Every error answer is an RFC 9457 problem with at least type, title and status. */
-function expectProblem(res: Response, status: number): Record<string, unknown> {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(res.text) as Record<string, unknown>;
-  expect(body).toEqual(
-    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status }),
-  );
-  return body;
 }
 
 function text(message: OutgoingMessage | undefined): string | undefined {

@@ -3,9 +3,9 @@
 import request from 'supertest';
 import type { ServiceB } from '../../src/service';
 import type { ServiceA } from '../../../service-a/src/service';
-import { committedOffset, plainKafka, uniqueName, withAdmin } from '../../../test/support/kafka';
-import { startA, startB } from '../../../test/support/services';
-import { waitFor } from '../../../test/support/wait';
+import { committedOffset, plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 async function produceTexts(topic: string, texts: string[]): Promise<void> {
   const producer = plainKafka().producer();

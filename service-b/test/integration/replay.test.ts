@@ -4,9 +4,9 @@
 // owned by both.
 import request from 'supertest';
 import type { ServiceB } from '../../src/service';
-import { plainKafka, uniqueName, withAdmin } from '../../../test/support/kafka';
-import { startB } from '../../../test/support/services';
-import { waitFor } from '../../../test/support/wait';
+import { plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 interface Wire {
   partition: number;

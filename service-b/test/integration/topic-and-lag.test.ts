@@ -2,9 +2,9 @@
 // delivered, the offsets and the lag are Kafka's own, per partition and in total.
 import request from 'supertest';
 import type { ServiceB } from '../../src/service';
-import { plainKafka, uniqueName, withAdmin } from '../../../test/support/kafka';
-import { startB } from '../../../test/support/services';
-import { waitFor } from '../../../test/support/wait';
+import { plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 describe('topic metadata and group lag on a real broker', () => {
   let b: ServiceB | undefined;

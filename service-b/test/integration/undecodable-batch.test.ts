@@ -6,9 +6,9 @@
 import { CompressionTypes } from 'kafkajs';
 import request from 'supertest';
 import type { ServiceB } from '../../src/service';
-import { createTopic, plainKafka, uniqueName } from '../../../test/support/kafka';
-import { startB } from '../../../test/support/services';
-import { waitFor } from '../../../test/support/wait';
+import { createTopic, plainKafka, uniqueName } from '@test-support/kafka';
+import { startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 import { registerCompressionCodecs } from '@kafka-http/common';
 
 // The zstd decoder of this test's service-b, made to fail on demand.

@@ -3,9 +3,8 @@ import { once } from 'node:events';
 import { createServer, get, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { Response } from 'supertest';
 import { createLogger, type Readiness } from '@kafka-http/common';
-import { rawBody } from '../../../test/support/raw-body';
+import { rawBody } from '@test-support/raw-body';
 import { createApp } from '../../src/app';
 import { AckRegistry } from '../../src/delivery/ack-registry';
 import {
@@ -13,6 +12,7 @@ import {
   type BufferedMessage,
   type Lease,
 } from '../../src/delivery/delivery-buffer';
+import { expectProblem } from '@test-support/problem';
 
 function message(offset: number, text = 'Hello, Kafka!'): BufferedMessage {
   return {
@@ -76,16 +76,6 @@ function nextTake(buffer: DeliveryBuffer): Promise<{ taking: Promise<Lease | und
       return taking;
     });
   });
-}
-
-function expectProblem(res: Response, status: number): Record<string, unknown> {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(res.text) as Record<string, unknown>;
-  expect(body).toEqual(
-    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status }),
-  );
-  return body;
 }
 
 afterEach(() => {

@@ -21,6 +21,7 @@ import {
   type BufferedMessage,
   type Lease,
 } from '../../src/delivery/delivery-buffer';
+import { expectProblem } from '@test-support/problem';
 
 const LIMITS = {
   defaultWaitMs: 0,
@@ -140,14 +141,6 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 500
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-function expectProblem(res: Response, status: number): Record<string, unknown> {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(res.text) as Record<string, unknown>;
-  expect(body).toEqual(expect.objectContaining({ status, title: expect.any(String) }));
-  return body;
 }
 
 function batchOf(res: Response): MessageJson[] {

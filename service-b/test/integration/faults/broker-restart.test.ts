@@ -6,10 +6,10 @@ import path from 'node:path';
 import { startLocalKafka, type LocalKafka } from '@kafka-http/local-kafka';
 import type { ServiceA } from '../../../../service-a/src/service';
 import type { ServiceB } from '../../../src/service';
-import { uniqueName } from '../../../../test/support/kafka';
-import { DeliveryLedger, fetchBatch } from '../../../../test/support/ledger';
-import { startA, startB } from '../../../../test/support/services';
-import { waitFor } from '../../../../test/support/wait';
+import { uniqueName } from '@test-support/kafka';
+import { DeliveryLedger, fetchBatch } from '@test-support/ledger';
+import { startA, startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 const TOTAL = 400;
 

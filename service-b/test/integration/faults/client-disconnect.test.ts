@@ -3,10 +3,10 @@
 import { connect } from 'node:net';
 import request from 'supertest';
 import type { ServiceB } from '../../../src/service';
-import { committedOffset, plainKafka, uniqueName, withAdmin } from '../../../../test/support/kafka';
-import { DeliveryLedger } from '../../../../test/support/ledger';
-import { startB } from '../../../../test/support/services';
-import { waitFor } from '../../../../test/support/wait';
+import { committedOffset, plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { DeliveryLedger } from '@test-support/ledger';
+import { startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 const MIB = 1024 * 1024;
 

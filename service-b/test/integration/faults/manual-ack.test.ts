@@ -2,10 +2,10 @@
 // after its deadline; an acked one never does, not even to a new instance of the group.
 import request from 'supertest';
 import type { ServiceB } from '../../../src/service';
-import { committedOffset, plainKafka, uniqueName, withAdmin } from '../../../../test/support/kafka';
-import { DeliveryLedger } from '../../../../test/support/ledger';
-import { startB } from '../../../../test/support/services';
-import { waitFor } from '../../../../test/support/wait';
+import { committedOffset, plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { DeliveryLedger } from '@test-support/ledger';
+import { startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 describe('fault: manual acknowledgement', () => {
   const started: ServiceB[] = [];

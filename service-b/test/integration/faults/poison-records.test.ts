@@ -3,10 +3,10 @@
 // the records behind them.
 import request from 'supertest';
 import type { ServiceB } from '../../../src/service';
-import { committedOffset, plainKafka, uniqueName, withAdmin } from '../../../../test/support/kafka';
-import { DeliveryLedger } from '../../../../test/support/ledger';
-import { startB } from '../../../../test/support/services';
-import { waitFor } from '../../../../test/support/wait';
+import { committedOffset, plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { DeliveryLedger } from '@test-support/ledger';
+import { startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 describe('fault: poison records', () => {
   let b: ServiceB | undefined;

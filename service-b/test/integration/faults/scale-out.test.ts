@@ -2,10 +2,10 @@
 // consumed. Clients call whichever instances are up (no sticky sessions). No message is lost,
 // and in every partition the first deliveries keep offset order.
 import type { ServiceB } from '../../../src/service';
-import { plainKafka, uniqueName, withAdmin } from '../../../../test/support/kafka';
-import { DeliveryLedger, fetchBatch } from '../../../../test/support/ledger';
-import { startB } from '../../../../test/support/services';
-import { waitFor } from '../../../../test/support/wait';
+import { plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { DeliveryLedger, fetchBatch } from '@test-support/ledger';
+import { startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 const PARTITIONS = 6;
 const PER_PARTITION = 300;

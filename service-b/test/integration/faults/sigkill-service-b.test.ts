@@ -2,10 +2,10 @@
 // The union of deliveries must hold every message (duplicates allowed, loss never). This fails if
 // offsets were committed on fetch rather than after the response: each kill throws away whatever
 // the buffer holds.
-import { spawnService, type ChildService } from '../../../../test/support/child-service';
-import { plainKafka, uniqueName, withAdmin } from '../../../../test/support/kafka';
-import { DeliveryLedger, fetchBatch } from '../../../../test/support/ledger';
-import { waitFor } from '../../../../test/support/wait';
+import { spawnService, type ChildService } from '@test-support/child-service';
+import { plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { DeliveryLedger, fetchBatch } from '@test-support/ledger';
+import { waitFor } from '@test-support/wait';
 
 const TOTAL = 2000;
 const KILLS = 4;

@@ -2,10 +2,10 @@
 // delivered twice), it leaves the group at once instead of waiting out its session timeout, and
 // the other instance takes over its partitions within seconds.
 import { once } from 'node:events';
-import { spawnService, type ChildService } from '../../../../test/support/child-service';
-import { plainKafka, uniqueName, withAdmin } from '../../../../test/support/kafka';
-import { DeliveryLedger, fetchBatch } from '../../../../test/support/ledger';
-import { waitFor } from '../../../../test/support/wait';
+import { spawnService, type ChildService } from '@test-support/child-service';
+import { plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { DeliveryLedger, fetchBatch } from '@test-support/ledger';
+import { waitFor } from '@test-support/wait';
 
 const PARTITIONS = 4;
 const SESSION_TIMEOUT_MS = 30_000;
