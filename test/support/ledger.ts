@@ -53,6 +53,21 @@ export class DeliveryLedger {
     return bad;
   }
 
+  /**
+   * Waits for `delivery` (a wait for every message); when it fails, at its deadline or otherwise,
+   * the report and the first lost messages are printed before the failure goes on, so a test that
+   * loses messages shows its ledger.
+   */
+  async settle<T>(name: string, delivery: Promise<T>): Promise<T> {
+    try {
+      return await delivery;
+    } catch (error) {
+      const lost = this.lost();
+      this.report(`${name} (failed)`, `first lost: ${lost.slice(0, 20).join(', ') || 'none'}`);
+      throw error;
+    }
+  }
+
   report(name: string, extra = ''): string {
     const line = `${name}: expected ${this.expected.size}, delivered ${this.distinctDelivered} distinct, lost ${this.lost().length}, duplicates ${this.duplicates()}${extra ? `, ${extra}` : ''}`;
     console.log(line);

@@ -9,10 +9,10 @@ import type { Lease } from '../delivery/delivery-buffer';
 export type AckMode = 'auto' | 'manual';
 
 /**
- * Calls `delivered` when a 2xx response was fully written and `lost` otherwise: a response cut
- * short, or any other status (an exception while rendering becomes the error handler's 500, which
- * carries no message). Node emits 'finish' even when the socket failed under a pending write, so
- * the socket's error state decides, not the event alone.
+ * Calls `delivered` when a 2xx response with a body was fully written and `lost` otherwise: a
+ * response cut short, or any other status (an exception while rendering becomes the error
+ * handler's 500, which carries no message). Node emits 'finish' even when the socket failed under
+ * a pending write, so the socket's error state decides, not the event alone.
  */
 export function onResponseOutcome(res: Response, delivered: () => void, lost: () => void): void {
   const socket = res.socket;
@@ -24,11 +24,16 @@ export function onResponseOutcome(res: Response, delivered: () => void, lost: ()
     else lost();
   };
   res.once('finish', () =>
-    settle(Boolean(socket) && !socket?.errored && res.statusCode >= 200 && res.statusCode < 300),
+    settle(Boolean(socket) && !socket?.errored && carriesBody(res.statusCode)),
   );
   res.once('close', () => {
     if (!res.writableFinished) settle(false);
   });
+}
+
+/** A 2xx that has a body: 204 and 205 cannot carry a message. */
+function carriesBody(status: number): boolean {
+  return status >= 200 && status < 300 && status !== 204 && status !== 205;
 }
 
 export interface Delivery {

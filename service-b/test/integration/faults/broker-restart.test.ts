@@ -76,12 +76,15 @@ describe('fault: the broker is SIGKILLed and restarted', () => {
     await waitFor('service-a refusing', () => refusedDuringOutage > 0, { timeoutMs: 30_000 });
     broker = await startLocalKafka({ dataDir });
 
-    await Promise.race([
-      Promise.all([produce, consume]),
-      waitFor('every acknowledged message delivered', () => !producing && ledger.allDelivered(), {
-        timeoutMs: 120_000,
-      }),
-    ]);
+    await ledger.settle(
+      'fault 2, broker SIGKILL and restart',
+      Promise.race([
+        Promise.all([produce, consume]),
+        waitFor('every acknowledged message delivered', () => !producing && ledger.allDelivered(), {
+          timeoutMs: 120_000,
+        }),
+      ]),
+    );
     finished = true;
     ledger.report(
       'fault 2, broker SIGKILL and restart',

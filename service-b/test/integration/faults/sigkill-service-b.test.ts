@@ -75,10 +75,13 @@ describe('fault: service-b is SIGKILLed during consumption', () => {
     }
     const last = await spawnService('service-b', env, `sigkill-${group}`);
     service = last;
-    await Promise.race([
-      consume(last, ledger, () => ledger.allDelivered()),
-      waitFor('every message delivered', () => ledger.allDelivered(), { timeoutMs: 90_000 }),
-    ]);
+    await ledger.settle(
+      'fault 1, SIGKILL service-b',
+      Promise.race([
+        consume(last, ledger, () => ledger.allDelivered()),
+        waitFor('every message delivered', () => ledger.allDelivered(), { timeoutMs: 90_000 }),
+      ]),
+    );
 
     ledger.report('fault 1, SIGKILL service-b', `held at each kill: ${heldAtKill.join(', ')}`);
     expect(ledger.lost()).toEqual([]);

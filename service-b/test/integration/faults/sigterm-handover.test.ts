@@ -76,12 +76,15 @@ describe('fault: SIGTERM hands over to another instance', () => {
       return assignedPartitions.length === PARTITIONS;
     });
     const takeoverMs = Date.now() - signalled;
-    await waitFor('the rest delivered', async () => {
-      await consumeFrom(staying, 0);
-      const batch = (await fetchBatch(staying.url, { max: 50 })) ?? [];
-      for (const m of batch) ledger.deliver(String(m.value), m.partition, Number(m.offset));
-      return ledger.allDelivered();
-    });
+    await ledger.settle(
+      'fault 7, SIGTERM hand-over',
+      waitFor('the rest delivered', async () => {
+        await consumeFrom(staying, 0);
+        const batch = (await fetchBatch(staying.url, { max: 50 })) ?? [];
+        for (const m of batch) ledger.deliver(String(m.value), m.partition, Number(m.offset));
+        return ledger.allDelivered();
+      }),
+    );
 
     ledger.report(
       'fault 7, SIGTERM hand-over',
