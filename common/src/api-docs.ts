@@ -1,5 +1,6 @@
 // Serves the OpenAPI document as JSON and Swagger UI for people trying the API in a browser; the
 // service's root leads there.
+import { STATUS_CODES } from 'node:http';
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 
@@ -20,7 +21,42 @@ export function otherServiceHint(
   return peer && `Messages are ${does} ${peer.name}: ${method} ${peer.url}${path}`;
 }
 
-export function apiDocsRouter(document: Record<string, unknown>): Router {
+const PROBLEM_JSON = 'application/problem+json';
+
+/**
+ * The document with an example on every problem response that has none: its own status, the
+ * status's title and the response's description as the detail. Without one, Swagger UI makes up
+ * an example from the Problem schema (status 400 on every response, and an `additionalProp1`).
+ */
+export function withProblemExamples(document: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(document);
+  const paths = (copy.paths ?? {}) as Record<string, Record<string, unknown>>;
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      const responses = (operation as { responses?: Record<string, unknown> }).responses ?? {};
+      for (const [code, response] of Object.entries(responses)) {
+        const { description, content } = response as {
+          description?: string;
+          content?: Record<string, { example?: unknown; examples?: unknown }>;
+        };
+        const media = content?.[PROBLEM_JSON];
+        const status = Number(code);
+        if (!media || media.example !== undefined || media.examples !== undefined) continue;
+        if (!Number.isInteger(status)) continue;
+        media.example = {
+          type: 'about:blank',
+          title: STATUS_CODES[status] ?? 'Error',
+          status,
+          ...(description ? { detail: description } : {}),
+        };
+      }
+    }
+  }
+  return copy;
+}
+
+export function apiDocsRouter(given: Record<string, unknown>): Router {
+  const document = withProblemExamples(given);
   const router = Router();
   router.get('/', (_req, res) => {
     res.redirect(302, '/swagger/');

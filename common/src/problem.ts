@@ -129,7 +129,10 @@ export function notFoundHandler(): RequestHandler {
  * caller probably meant to go (a GET on the producer: the consumer's URL).
  */
 export function methodNotAllowed(allow: readonly string[], hint?: string): RequestHandler {
-  return (_req, _res, next) => next(problems.methodNotAllowed(allow, hint));
+  // Named, so that the API contract test can tell these routes from the API's own.
+  return function refuseMethod(_req, _res, next) {
+    next(problems.methodNotAllowed(allow, hint));
+  };
 }
 
 /** The last middleware of each app: every error becomes problem+json; only 5xx are logged as errors. */
