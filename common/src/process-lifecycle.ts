@@ -9,6 +9,21 @@ import { createLogger, type Logger, type LogLevel } from './logger';
  */
 export const EXIT_PORT_IN_USE = 3;
 
+/**
+ * The policy for background work a service cannot run without (its Kafka client's start-up loop,
+ * its consumer): if it ever fails for good, that is logged once as fatal and `onFatal` ends the
+ * process (a supervisor starts it again), never a live process with a dead part.
+ */
+export function fatalIfItFails(
+  work: Promise<unknown>,
+  { logger, onFatal }: { logger: Logger; onFatal: (error: unknown) => void },
+): void {
+  work.catch((error: unknown) => {
+    logger.fatal({ err: error }, error instanceof Error ? error.message : String(error));
+    onFatal(error);
+  });
+}
+
 export interface Stoppable {
   stop(reason: string): Promise<void>;
 }

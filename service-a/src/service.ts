@@ -1,6 +1,7 @@
 // Wires service-a together (config, logger, Kafka, HTTP) and stops it in order. main.ts runs it
 // as a process; the integration tests run it in-process on free ports.
 import {
+  fatalIfItFails,
   ConfigError,
   createMetrics,
   schemaResolverFrom,
@@ -102,10 +103,7 @@ export async function startServiceA(
   const connected = publisher.start();
   // Only wrong credentials or a rejected broker certificate end the start-up loop: a running
   // service that can never connect is worse than a clear exit.
-  connected.catch((error: unknown) => {
-    logger.fatal({ err: error }, (error as Error).message);
-    onFatal(error);
-  });
+  fatalIfItFails(connected, { logger, onFatal });
   const app = createApp({
     publisher,
     asyncProducer: outboxProducer(publisher, outbox),

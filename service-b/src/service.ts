@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   AvroSchemaRegistry,
+  fatalIfItFails,
   createMetrics,
   schemaResolverFrom,
   httpOptionsFrom,
@@ -19,6 +20,7 @@ import { GroupPosition } from './kafka/group-position';
 import { fetchResumeOffset } from './kafka/group-offsets';
 import { KafkaMessageSource } from './kafka/message-source';
 import { SharedAdmin } from './kafka/shared-admin';
+import { readinessOf, registerMetrics, replayMetrics } from './observability';
 
 export interface ServiceB {
   url: string;
@@ -43,13 +45,11 @@ export async function startServiceB(
   const schemas = schemaResolverFrom(config, metrics);
   const { kafka, topic, reachability } = kafkaFromConfig(config, logger);
   reachability.start();
-  // The buffer and the source refer to each other through these two callbacks, which run only
-  // once the consumer is fetching.
+  const admin = new SharedAdmin(kafka, logger, config.KAFKA_ADMIN_TIMEOUT_MS);
+  // The source listens to the buffer: deliveries become commits, room resumes fetching.
   const buffer = new DeliveryBuffer({
     maxMessages: config.BUFFER_MAX_MESSAGES,
     maxBytes: config.BUFFER_MAX_BYTES,
-    onCommittable: () => source.requestCommit(),
-    onSpaceAvailable: () => source.resume(),
   });
   const source = new KafkaMessageSource({
     kafka,
@@ -74,22 +74,10 @@ export async function startServiceB(
     logger,
     onFatal,
   });
-  source.start().catch((error: unknown) => {
-    logger.fatal({ err: error }, (error as Error).message);
-    onFatal(error);
-  });
+  fatalIfItFails(source.start(), { logger, onFatal });
   const id = instanceId();
   const acks = new AckRegistry(id);
-  const admin = new SharedAdmin(kafka, logger, config.KAFKA_ADMIN_TIMEOUT_MS);
-  const replays = metrics.counter(
-    'replays_total',
-    'Replay requests answered by this instance, by outcome (moved, incomplete, refused, unavailable).',
-    ['outcome'],
-  );
-  const movedPartitions = metrics.counter(
-    'replay_partitions_moved_total',
-    "Partitions this instance moved and committed for replay commands (its own or another replica's).",
-  );
+  const replays = replayMetrics(metrics);
   const group = new GroupPosition({
     admin,
     source,
@@ -98,7 +86,7 @@ export async function startServiceB(
     instanceId: id,
     timeoutMs: config.REPLAY_TIMEOUT_MS,
     logger,
-    onApplied: (count) => movedPartitions.inc(count),
+    onApplied: (count) => replays.movedPartitions.inc(count),
   });
   const control = new ControlChannel({
     kafka,
@@ -110,76 +98,8 @@ export async function startServiceB(
     onFatal,
   });
   group.attach(control);
-  control.start().catch((error: unknown) => {
-    logger.fatal({ err: error }, (error as Error).message);
-    onFatal(error);
-  });
-  metrics.counterFrom(
-    'messages_delivered_total',
-    'Messages whose response was written.',
-    () => buffer.totals().delivered,
-  );
-  metrics.counterFrom(
-    'messages_returned_total',
-    'Messages given back to be delivered again.',
-    () => buffer.totals().returned,
-  );
-  metrics.counterFrom('messages_acked_total', 'Manual acknowledgements.', () => acks.totals.acked);
-  metrics.counterFrom(
-    'messages_ack_expired_total',
-    'Manual acks that missed their deadline.',
-    () => acks.totals.expired,
-  );
-  metrics.counterFrom(
-    'kafka_messages_committed_total',
-    'Messages whose offset was committed.',
-    () => source.counters().committedMessages,
-  );
-  metrics.counterFrom(
-    'kafka_rebalances_total',
-    'Completed consumer group rebalances (every join, the first included).',
-    () => source.counters().rebalances,
-  );
-  metrics.gauge('kafka_reachable', '1 while some Kafka broker answers, 0 while none does.', (set) =>
-    set(reachability.isReachable() ? 1 : 0),
-  );
-  metrics.gauge(
-    'buffer_messages',
-    'Messages held in memory, by state.',
-    (set) => {
-      const stats = buffer.stats();
-      set(stats.buffered, { state: 'waiting' });
-      set(stats.inFlight, { state: 'in_flight' });
-      set(acks.size, { state: 'awaiting_ack' });
-      set(stats.held, { state: 'held' });
-    },
-    ['state'],
-  );
-  metrics.gauge('buffer_bytes', 'Message bytes held in memory.', (set) =>
-    set(buffer.stats().bytes),
-  );
-  metrics.gauge(
-    'kafka_consumer_lag',
-    'Messages not yet committed, per partition.',
-    (set) => {
-      for (const [partition, lag] of source.lag()) set(lag, { partition });
-    },
-    ['partition'],
-  );
-  metrics.gauge(
-    'kafka_consumer_blocked_partitions',
-    'Partitions held at a record batch this instance cannot decode (see /health/ready).',
-    (set) => set(source.status().blocked.length),
-  );
-  metrics.gauge(
-    'kafka_consumer_blocked_offset',
-    'Where each held partition stands: the offset of the batch it cannot decode.',
-    (set) => {
-      for (const { partition, offset } of source.status().blocked)
-        set(Number(offset), { partition });
-    },
-    ['partition'],
-  );
+  fatalIfItFails(control.start(), { logger, onFatal });
+  registerMetrics(metrics, { buffer, acks, source, reachability });
   const app = createApp({
     buffer,
     acks,
@@ -197,31 +117,10 @@ export async function startServiceB(
     http: httpOptionsFrom(config),
     metrics,
     group,
-    onReplay: (outcome) => replays.inc({ outcome }),
+    onReplay: (outcome) => replays.answered.inc({ outcome }),
     kafka: reachability,
     peer: { name: 'service-a', url: config.SERVICE_A_URL },
-    readiness: () => {
-      const status = source.status();
-      return {
-        ready: source.isReady() && reachability.isReachable(),
-        degraded: status.blocked.length > 0,
-        details: {
-          kafka: !status.connected
-            ? 'not connected'
-            : reachability.isReachable()
-              ? 'connected'
-              : 'unreachable',
-          group: status.rebalancing ? 'rebalancing' : status.joined ? 'joined' : 'not joined',
-          assignedPartitions: status.assigned,
-          paused: status.paused,
-          ...buffer.stats(),
-          awaitingAck: acks.size,
-          committed: source.committedOffsets(),
-          control: control.isListening() ? 'listening' : 'not listening',
-          ...(status.blocked.length > 0 ? { blockedPartitions: status.blocked } : {}),
-        },
-      };
-    },
+    readiness: () => readinessOf({ source, reachability, buffer, acks, control }),
   });
   const http = await listenAsConfigured(app, config, logger, 'service-b');
   return {

@@ -25,6 +25,8 @@ export interface Lease {
   abandon(): void;
 }
 
+export type BufferListeners = Pick<DeliveryBufferOptions, 'onCommittable' | 'onSpaceAvailable'>;
+
 export interface DeliveryBufferOptions {
   maxMessages: number;
   maxBytes: number;
@@ -79,8 +81,19 @@ export class DeliveryBuffer {
   private wasFull = false;
   private closed = false;
   private nextEpoch = 1;
+  private listeners: BufferListeners;
 
-  constructor(private readonly options: DeliveryBufferOptions) {}
+  constructor(private readonly options: DeliveryBufferOptions) {
+    this.listeners = {
+      onCommittable: options.onCommittable,
+      onSpaceAvailable: options.onSpaceAvailable,
+    };
+  }
+
+  /** Who is told of commit positions and of room (the consumer, once it exists). */
+  listen(listeners: BufferListeners): void {
+    this.listeners = listeners;
+  }
 
   /**
    * Accepts a fetched record. Returns false when it duplicates one already received (re-fetched
@@ -314,7 +327,7 @@ export class DeliveryBuffer {
       const position = tracker.markDelivered(Number(message.offset));
       if (position !== undefined) {
         this.tracked -= before - tracker.size;
-        this.options.onCommittable?.(message.partition, BigInt(position));
+        this.listeners.onCommittable?.(message.partition, BigInt(position));
       }
     } else {
       this.staleLeases--;
@@ -344,7 +357,7 @@ export class DeliveryBuffer {
   private checkRoom(): void {
     if (this.wasFull && this.hasRoom()) {
       this.wasFull = false;
-      this.options.onSpaceAvailable?.();
+      this.listeners.onSpaceAvailable?.();
     }
   }
 }

@@ -148,6 +148,11 @@ export class KafkaMessageSource {
 
   constructor(private readonly options: MessageSourceOptions) {
     this.topicName = options.topic.topic;
+    // What is delivered gets committed; room in the buffer lets fetching go on.
+    options.buffer.listen({
+      onCommittable: () => this.requestCommit(),
+      onSpaceAvailable: () => this.resume(),
+    });
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       // `range` first: the protocol Java and librdkafka consumers offer by default, so they can

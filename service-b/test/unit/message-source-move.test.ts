@@ -73,6 +73,7 @@ function scriptedBuffer(positions: Map<number, bigint>) {
     epochOf: () => epoch,
     isFull: () => false,
     stats: () => ({}),
+    listen: () => undefined,
   } as unknown as DeliveryBuffer;
 }
 
