@@ -634,27 +634,41 @@ function routeRequest(service: 'a' | 'b'): fc.Arbitrary<RequestParts> {
   );
 }
 
+/** The paths and query parameters a service documents, read from its OpenAPI document. */
+interface Documented {
+  api: string[];
+  other: string[];
+  queryNames: string[];
+}
+
+async function documentedBy(port: number): Promise<Documented> {
+  const { body } = await get(`http://127.0.0.1:${port}/openapi.json`);
+  const { paths } = JSON.parse(body) as {
+    paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+  };
+  const names = Object.keys(paths);
+  const queryNames = new Set<string>();
+  for (const operations of Object.values(paths)) {
+    for (const { parameters = [] } of Object.values(operations)) {
+      for (const p of parameters) if (p.in === 'query') queryNames.add(p.name);
+    }
+  }
+  return {
+    // The replay endpoint stays out: a random move would disturb the final delivery check.
+    api: names.filter((p) => p.startsWith('/api/') && p !== '/api/consumer/position'),
+    other: [...names.filter((p) => !p.startsWith('/api/')), '/swagger', '/'],
+    queryNames: [...queryNames],
+  };
+}
+
 /** Anything: any method on any path, with any body. */
-function randomRequest(service: 'a' | 'b'): fc.Arbitrary<RequestParts> {
-  const api =
-    service === 'a'
-      ? ['/api/messages', '/api/messages/batch', '/api/bench/noop']
-      : [
-          '/api/messages',
-          '/api/messages/batch',
-          '/api/messages/stream',
-          '/api/messages/ack',
-          '/api/messages/nack',
-          // Read-only Kafka views; the replay endpoint stays out, as a random move would disturb
-          // the final delivery check.
-          '/api/topic',
-          '/api/consumer/lag',
-        ];
-  const common = ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/swagger', '/'];
+function randomRequest(documented: Documented): fc.Arbitrary<RequestParts> {
+  // The benchmark's route is not documented; here it is off, so a path like any unknown one.
+  const api = [...documented.api, '/api/bench/noop'];
   return fc.record({
     method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'),
-    path: pathArb([...api, ...api, ...common]),
-    query: queryPairs(service === 'a' ? ['key', 'type', 'async'] : ['max', 'ack', 'visibilityMs']),
+    path: pathArb([...api, ...api, ...documented.other]),
+    query: queryPairs(documented.queryNames),
     contentType: fc.option(contentType, { freq: 4 }),
     body: anyBody,
   });
@@ -668,10 +682,10 @@ function decodeSafely(text: string): string {
   }
 }
 
-function requestArb(service: 'a' | 'b'): fc.Arbitrary<FuzzRequest> {
+function requestArb(service: 'a' | 'b', documented: Documented): fc.Arbitrary<FuzzRequest> {
   return fc
     .record({
-      parts: fc.oneof(weighted(2, routeRequest(service)), weighted(3, randomRequest(service))),
+      parts: fc.oneof(weighted(2, routeRequest(service)), weighted(3, randomRequest(documented))),
       rawQuery: fc.oneof(weighted(12, fc.constant(null)), weighted(1, rawQuery)),
       // Most GETs on service-b do not wait, so the fuzz stays fast; some use the default wait.
       noWait: fc.oneof(weighted(6, fc.constant(true)), weighted(1, fc.constant(false))),
@@ -938,7 +952,9 @@ async function fuzz(
   tally: Tally,
   afterEachRun: () => Promise<string | undefined> = async () => undefined,
 ): Promise<void> {
-  const requests = fc.array(requestArb(service), {
+  const documented = await documentedBy(port);
+  expect(documented.api.length).toBeGreaterThan(1);
+  const requests = fc.array(requestArb(service, documented), {
     minLength: CONCURRENCY,
     maxLength: CONCURRENCY,
   });
