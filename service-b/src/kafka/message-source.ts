@@ -9,11 +9,10 @@
 //   leaves the paused topic out, and fetching resumes from the last resolved offset.
 // - After a rebalance KafkaJS re-fetches from the committed offset; the buffer drops offsets it
 //   already holds, and drops partitions that were revoked.
-// - consumer.commitOffsets() returns quietly without committing when the consumer is not running,
-//   so a commit only counts once KafkaJS reports it with a COMMIT_OFFSETS event.
+// - Commits (and the commits of moved positions) go through CommitPipeline (./commit-pipeline.ts):
+//   one at a time, confirmed only by KafkaJS's COMMIT_OFFSETS event.
 // - Moving the group's position (replay) seeks, then commits the new offset even when it is below
-//   the committed one; the commit goes through the same one-at-a-time commit loop, so an older
-//   commit still in flight cannot land after it and undo the move.
+//   the committed one.
 // - A batch the client cannot decompress (unknown codec, corrupt bytes) arrives as placeholder
 //   records (see common/src/compression.ts): that partition alone is paused at the batch and
 //   reported until a replay moves it past the batch; nothing of it is resolved or skipped.
@@ -29,6 +28,7 @@ import {
   type TopicSpec,
 } from '@kafka-http/common';
 import type { DeliveryBuffer } from '../delivery/delivery-buffer';
+import { CommitPipeline } from './commit-pipeline';
 import { RangeAssigner } from './range-assigner';
 import { StallWatchdog } from './stall-watchdog';
 
@@ -94,22 +94,7 @@ export interface SourceStatus {
   blocked: BlockedPartition[];
 }
 
-const COMMIT_RETRY_MS = 1000;
-
-/** One partition's offset to commit, and the move it commits, if any. */
-interface PendingCommit {
-  topic: string;
-  partition: number;
-  offset: string;
-  forced?: ForcedCommit;
-}
-
-/** A commit of a moved position, waited for by movePosition(). */
-interface ForcedCommit {
-  offset: bigint;
-  deadline: number;
-  settle(committed: boolean): void;
-}
+const RETRY_MS = 1000;
 
 export class KafkaMessageSource {
   private readonly consumer: Consumer;
@@ -133,21 +118,22 @@ export class KafkaMessageSource {
   /** Partitions paused at a batch they cannot decode. */
   private readonly blocked = new Map<number, BlockedPartition>();
   private joins = 0;
-  /** Moved positions to commit whatever the committed offset is, per partition. */
-  private readonly forced = new Map<number, ForcedCommit>();
-  /** Highest offset KafkaJS confirmed committed, per partition. */
-  private readonly committed = new Map<number, bigint>();
-  private commitRunning: Promise<void> | undefined;
-  private commitAgain = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly commits: CommitPipeline;
   private rebalances = 0;
-  private committedMessages = 0;
   /** The partition's end offset as of its last fetch, for lag. */
   private readonly highWatermarks = new Map<number, bigint>();
   private readonly watchdog: StallWatchdog;
 
   constructor(private readonly options: MessageSourceOptions) {
     this.topicName = options.topic.topic;
+    this.commits = new CommitPipeline({
+      topic: this.topicName,
+      commit: (offsets) => this.consumer.commitOffsets(offsets),
+      positions: () => options.buffer.commitPositions(),
+      assigned: () => this.assigned,
+      logger: options.logger,
+      retryMs: RETRY_MS,
+    });
     // What is delivered gets committed; room in the buffer lets fetching go on.
     options.buffer.listen({
       onCommittable: () => this.requestCommit(),
@@ -209,11 +195,7 @@ export class KafkaMessageSource {
       for (const { topic, partitions } of payload.topics) {
         if (topic !== this.topicName) continue;
         for (const { partition, offset } of partitions) {
-          const previous = this.committed.get(Number(partition));
-          if (previous !== undefined && BigInt(offset) > previous) {
-            this.committedMessages += Number(BigInt(offset) - previous);
-          }
-          this.committed.set(Number(partition), BigInt(offset));
+          this.commits.confirmed(Number(partition), BigInt(offset));
         }
       }
     });
@@ -400,23 +382,17 @@ export class KafkaMessageSource {
       // committed offset: what is buffered is dropped and leases still out will not commit
       // (at worst duplicates), instead of taking refetched records for ones already seen.
       for (const partition of this.assigned) this.options.buffer.resetPartition(partition);
-      this.committed.clear();
       this.options.logger.warn(
         { memberId: this.memberId, assigned: this.assigned },
         'rejoined the group as a new member: partitions restart from the committed offsets',
       );
     }
-    for (const partition of this.committed.keys()) {
-      if (!this.assigned.includes(partition)) this.committed.delete(partition);
-    }
+    this.commits.joined(this.assigned, asNewMember);
     // A partition that moved elsewhere is no longer held here; if it comes back, its next fetch
     // finds the batch again.
     for (const partition of [...this.blocked.keys()]) {
       if (!this.assigned.includes(partition)) this.unblock(partition);
     }
-    // A move whose commit has not landed is not confirmed: after a rejoin KafkaJS fetches from the
-    // committed offset, and a late commit of the move would disagree with what is being fetched.
-    for (const partition of [...this.forced.keys()]) this.settleForced(partition, false);
     this.joins++;
     for (const partition of this.unappliedSeeks) {
       if (this.assigned.includes(partition)) this.holdAndRewind(partition, this.joins);
@@ -429,61 +405,9 @@ export class KafkaMessageSource {
     this.requestCommit();
   }
 
-  /**
-   * Commits the buffer's commit positions. One commit runs at a time; requests arriving meanwhile
-   * are coalesced into the next one. Failures are retried while the partition stays assigned.
-   */
+  /** Commits what the buffer reports delivered (see CommitPipeline). */
   requestCommit(): void {
-    if (this.commitRunning) {
-      this.commitAgain = true;
-      return;
-    }
-    this.commitRunning = this.commitLoop().finally(() => {
-      this.commitRunning = undefined;
-    });
-  }
-
-  private async commitLoop(): Promise<void> {
-    do {
-      this.commitAgain = false;
-      this.expireForced();
-      const pending = this.pendingCommits();
-      if (pending.length === 0) return;
-      try {
-        await this.consumer.commitOffsets(
-          pending.map(({ topic, partition, offset }) => ({ topic, partition, offset })),
-        );
-        this.confirmForced(pending);
-      } catch (error) {
-        this.options.logger.warn({ err: error, pending }, 'commit failed; will retry');
-      }
-      if (this.pendingCommits().length > 0 && !this.commitAgain) this.scheduleRetry();
-    } while (this.commitAgain);
-  }
-
-  private pendingCommits(): PendingCommit[] {
-    const pending: PendingCommit[] = [];
-    const positions = this.options.buffer.commitPositions();
-    for (const partition of this.assigned) {
-      const position = positions.get(partition);
-      const forced = this.forced.get(partition)?.offset;
-      if (forced !== undefined) {
-        // A moved position is committed even below the committed offset; deliveries since the
-        // move (same epoch, so at or after it) may already have advanced it.
-        const offset = position !== undefined && position > forced ? position : forced;
-        pending.push({
-          topic: this.topicName,
-          partition,
-          offset: offset.toString(),
-          forced: this.forced.get(partition),
-        });
-        continue;
-      }
-      if (position === undefined) continue;
-      if ((this.committed.get(partition) ?? -1n) >= position) continue;
-      pending.push({ topic: this.topicName, partition, offset: position.toString() });
-    }
-    return pending;
+    this.commits.request();
   }
 
   /**
@@ -503,41 +427,11 @@ export class KafkaMessageSource {
     this.unappliedSeeks.add(partition);
     // Moved, possibly past a batch it could not decode: fetch again from the new position.
     this.unblock(partition);
-    this.settleForced(partition, false);
-    const committed = new Promise<boolean>((settle) => {
-      this.forced.set(partition, { offset, deadline: Date.now() + deadlineMs, settle });
-    });
     this.options.logger.info(
       { partition, offset: offset.toString(), epoch: this.options.buffer.epochOf(partition) },
       'moved the group position',
     );
-    this.requestCommit();
-    return committed;
-  }
-
-  private confirmForced(sent: PendingCommit[]): void {
-    for (const { partition, offset, forced } of sent) {
-      // Only the commit computed from this very move confirms it: a commit sent before the move
-      // (of the old position) may land after it, and must not be taken for the move's commit.
-      if (forced === undefined || this.forced.get(partition) !== forced) continue;
-      // commitOffsets returns quietly without committing when the consumer is not running: only
-      // the COMMIT_OFFSETS event (which updates `committed`) proves the commit.
-      if (this.committed.get(partition) === BigInt(offset)) this.settleForced(partition, true);
-    }
-  }
-
-  private expireForced(): void {
-    const now = Date.now();
-    for (const [partition, forced] of [...this.forced]) {
-      if (forced.deadline < now) this.settleForced(partition, false);
-    }
-  }
-
-  private settleForced(partition: number, committed: boolean): void {
-    const forced = this.forced.get(partition);
-    if (!forced) return;
-    this.forced.delete(partition);
-    forced.settle(committed);
+    return this.commits.force(partition, offset, deadlineMs);
   }
 
   /**
@@ -572,7 +466,7 @@ export class KafkaMessageSource {
             { err: error, partition },
             'reading where the group resumes failed; retrying',
           );
-          await new Promise((resolve) => setTimeout(resolve, COMMIT_RETRY_MS));
+          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         }
       }
     };
@@ -586,34 +480,24 @@ export class KafkaMessageSource {
     return this.assigned.includes(partition);
   }
 
-  private scheduleRetry(): void {
-    if (this.retryTimer || this.stopped) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.requestCommit();
-    }, COMMIT_RETRY_MS);
-    this.retryTimer.unref();
-  }
-
   /** Commits what was delivered, as far as it can before `deadlineMs`, then leaves the group. */
   async stop(deadlineMs = 5000): Promise<void> {
     const deadline = Date.now() + deadlineMs;
-    while (this.isReady() && this.pendingCommits().length > 0 && Date.now() < deadline) {
-      this.requestCommit();
-      await this.commitRunning;
-      if (this.pendingCommits().length > 0) await new Promise((r) => setTimeout(r, 100));
+    while (this.isReady() && this.commits.hasPending() && Date.now() < deadline) {
+      this.commits.request();
+      await this.commits.running;
+      if (this.commits.hasPending()) await new Promise((r) => setTimeout(r, 100));
     }
     this.stopped = true;
-    for (const partition of [...this.forced.keys()]) this.settleForced(partition, false);
+    this.commits.stop();
     this.watchdog.disarm();
-    clearTimeout(this.retryTimer);
     await this.starting;
     await this.consumer.disconnect();
   }
 
   /** Running totals for metrics, and the lag of each assigned partition. */
   counters(): { rebalances: number; committedMessages: number } {
-    return { rebalances: this.rebalances, committedMessages: this.committedMessages };
+    return { rebalances: this.rebalances, committedMessages: this.commits.committedCount };
   }
 
   /** Messages not yet committed per assigned partition: end offset minus committed offset. */
@@ -621,7 +505,7 @@ export class KafkaMessageSource {
     const lag = new Map<number, number>();
     for (const partition of this.assigned) {
       const end = this.highWatermarks.get(partition);
-      const committed = this.committed.get(partition) ?? 0n;
+      const committed = this.commits.committedOffset(partition) ?? 0n;
       if (end !== undefined) lag.set(partition, Math.max(0, Number(end - committed)));
     }
     return lag;
@@ -629,6 +513,6 @@ export class KafkaMessageSource {
 
   /** Offsets KafkaJS confirmed committed (for readiness details and tests). */
   committedOffsets(): Record<number, string> {
-    return Object.fromEntries([...this.committed].map(([p, o]) => [p, o.toString()]));
+    return this.commits.committedOffsets();
   }
 }
