@@ -12,7 +12,7 @@ const file = path.join(root, 'docker-compose.yml');
 
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   environment?: Record<string, string>;
   command?: string[];
   ports?: string[];
@@ -40,8 +40,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds both services and reaches them on their usual ports', () => {
-    expect(a?.build?.dockerfile).toBe('service-a/Dockerfile');
-    expect(b?.build?.dockerfile).toBe('service-b/Dockerfile');
+    // One Dockerfile for both, the service chosen by a build argument.
+    expect(a?.build?.dockerfile).toBe('Dockerfile');
+    expect(b?.build?.dockerfile).toBe('Dockerfile');
+    expect(a?.build?.args).toEqual({ SERVICE: 'service-a', PORT: '5101' });
+    expect(b?.build?.args).toEqual({ SERVICE: 'service-b', PORT: '5102' });
     expect(a?.ports).toContain('5101:5101');
     expect(b?.ports).toContain('5102:5102');
     for (const service of [a, b]) {
@@ -52,16 +55,24 @@ describe('docker-compose.yml', () => {
     expect(b?.environment?.KAFKA_GROUP_ID).toBe('message-group');
   });
 
-  it.each(['service-a', 'service-b'])(
-    'builds %s in stages and runs it as a non-root user',
-    (name) => {
-      const dockerfile = readFileSync(path.join(root, name, 'Dockerfile'), 'utf8');
-      expect(dockerfile.match(/^FROM node:20\S* AS \w+$/gm)).toHaveLength(2);
-      expect(dockerfile).toMatch(/^USER node$/m);
-      expect(dockerfile).toMatch(/^HEALTHCHECK [^]*?\/health\/ready/m);
-      expect(dockerfile).toContain(`${name}/dist/main.js`);
-    },
-  );
+  it('builds either service in stages, from one Dockerfile, and runs it as a non-root user', () => {
+    const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile.match(/^FROM node:20\S* AS \w+$/gm)).toHaveLength(2);
+    // Each stage takes the service as a build argument.
+    expect(dockerfile.match(/^ARG SERVICE=service-a$/gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK [^]*?\/health\/ready/m);
+    expect(dockerfile).toContain('"${SERVICE}/dist/main.js"');
+    // npm ci needs the manifest of every workspace the root package.json lists.
+    const { workspaces } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      workspaces: string[];
+    };
+    for (const workspace of workspaces) {
+      expect(dockerfile.match(new RegExp(`^COPY ${workspace}/package\\.json `, 'gm'))).toHaveLength(
+        2,
+      );
+    }
+  });
 
   const hasTool = !spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).error;
   const check = hasTool || process.env.CI ? it : it.skip;
@@ -92,8 +103,8 @@ describe('docker-compose.yml, profile `cluster`', () => {
   const cluster = all.filter(([, service]) => service.profiles?.includes('cluster'));
   const brokers = cluster.filter(([, service]) => service.environment?.KAFKA_NODE_ID);
   const brokerNames = brokers.map(([name]) => name);
-  const ofDockerfile = (dockerfile: string) =>
-    cluster.filter(([, service]) => service.build?.dockerfile === dockerfile);
+  const ofService = (name: string) =>
+    cluster.filter(([, service]) => service.build?.args?.SERVICE === name);
 
   it('leaves the default stack alone: only profiled services are new', () => {
     for (const name of ['kafka', 'kafka-init', 'kafka-ui', 'service-a', 'service-b']) {
@@ -147,8 +158,8 @@ describe('docker-compose.yml, profile `cluster`', () => {
   });
 
   it('runs one service-a and two service-b replicas in one group, on every broker', () => {
-    const serviceAs = ofDockerfile('service-a/Dockerfile');
-    const serviceBs = ofDockerfile('service-b/Dockerfile');
+    const serviceAs = ofService('service-a');
+    const serviceBs = ofService('service-b');
     expect(serviceAs).toHaveLength(1);
     expect(serviceBs).toHaveLength(2);
     const groups = serviceBs.map(([, service]) => service.environment?.KAFKA_GROUP_ID);
