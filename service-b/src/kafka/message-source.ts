@@ -29,6 +29,7 @@ import {
 } from '@kafka-http/common';
 import type { DeliveryBuffer } from '../delivery/delivery-buffer';
 import { CommitPipeline } from './commit-pipeline';
+import { SeekGuard } from './seek-guard';
 import { RangeAssigner } from './range-assigner';
 import { StallWatchdog } from './stall-watchdog';
 
@@ -107,14 +108,8 @@ export class KafkaMessageSource {
   private starting: Promise<void> | undefined;
   private assigned: number[] = [];
   private memberId: string | undefined;
-  /**
-   * Partitions with a replay seek KafkaJS may not have applied yet. KafkaJS keeps such a seek
-   * across rebalances and applies it whenever the partition is assigned again, possibly long
-   * after, and possibly after another replica moved the partition elsewhere.
-   */
-  private readonly unappliedSeeks = new Set<number>();
-  /** Partitions paused until such a seek is overridden by one to where the group resumes. */
-  private readonly held = new Set<number>();
+  /** Replay seeks KafkaJS may not have applied yet (see SeekGuard). */
+  private readonly seeks: SeekGuard;
   /** Partitions paused at a batch they cannot decode. */
   private readonly blocked = new Map<number, BlockedPartition>();
   private joins = 0;
@@ -126,6 +121,19 @@ export class KafkaMessageSource {
 
   constructor(private readonly options: MessageSourceOptions) {
     this.topicName = options.topic.topic;
+    this.seeks = new SeekGuard({
+      topic: this.topicName,
+      consumer: {
+        pause: (topics) => this.consumer.pause(topics),
+        resume: (topics) => this.consumer.resume(topics),
+        seek: (target) => this.consumer.seek(target),
+      },
+      startingOffset: options.startingOffset,
+      isCurrent: (partition, join) => join === this.joins && !this.stopped && this.owns(partition),
+      mayResume: (partition) => !this.paused && !this.blocked.has(partition),
+      logger: options.logger,
+      retryMs: RETRY_MS,
+    });
     this.commits = new CommitPipeline({
       topic: this.topicName,
       commit: (offsets) => this.consumer.commitOffsets(offsets),
@@ -280,7 +288,7 @@ export class KafkaMessageSource {
     this.highWatermarks.set(partition, BigInt(batch.highWatermark));
     // KafkaJS drops what it fetched while a seek was pending: a batch that is not stale was
     // fetched after the seek was applied.
-    if (!isStale()) this.unappliedSeeks.delete(partition);
+    if (!isStale()) this.seeks.fetched(partition);
     if (this.blocked.has(partition)) return;
     const { schemas } = this.options;
     if (schemas) {
@@ -348,7 +356,7 @@ export class KafkaMessageSource {
   /** Lets a held partition fetch again, unless something else keeps it paused. */
   private unblock(partition: number): void {
     if (!this.blocked.delete(partition)) return;
-    if (!this.paused && !this.held.has(partition)) {
+    if (!this.paused && !this.seeks.isHeld(partition)) {
       this.consumer.resume([{ topic: this.topicName, partitions: [partition] }]);
     }
   }
@@ -366,7 +374,7 @@ export class KafkaMessageSource {
     this.paused = false;
     this.consumer.resume([{ topic: this.topicName }]);
     // Resuming the topic resumes each of its partitions: the held and blocked ones stay paused.
-    const keepPaused = [...new Set([...this.held, ...this.blocked.keys()])];
+    const keepPaused = [...new Set([...this.seeks.heldPartitions(), ...this.blocked.keys()])];
     if (keepPaused.length > 0) {
       this.consumer.pause([{ topic: this.topicName, partitions: keepPaused }]);
     }
@@ -394,9 +402,7 @@ export class KafkaMessageSource {
       if (!this.assigned.includes(partition)) this.unblock(partition);
     }
     this.joins++;
-    for (const partition of this.unappliedSeeks) {
-      if (this.assigned.includes(partition)) this.holdAndRewind(partition, this.joins);
-    }
+    this.seeks.joined(this.assigned, this.joins);
     this.joined = true;
     this.rebalancing = false;
     this.rebalances++;
@@ -424,7 +430,7 @@ export class KafkaMessageSource {
     // the current batches are done).
     this.options.buffer.resetPartition(partition);
     this.consumer.seek({ topic: this.topicName, partition, offset: offset.toString() });
-    this.unappliedSeeks.add(partition);
+    this.seeks.sought(partition);
     // Moved, possibly past a batch it could not decode: fetch again from the new position.
     this.unblock(partition);
     this.options.logger.info(
@@ -432,48 +438,6 @@ export class KafkaMessageSource {
       'moved the group position',
     );
     return this.commits.force(partition, offset, deadlineMs);
-  }
-
-  /**
-   * Called while joining, before KafkaJS fetches: pauses the partition, then seeks it to where the
-   * group resumes it (replacing the replay seek KafkaJS still holds) and resumes it. Retries until
-   * done, or until a later join or a stop takes over.
-   */
-  private holdAndRewind(partition: number, join: number): void {
-    const { startingOffset, logger } = this.options;
-    if (!startingOffset) return;
-    this.held.add(partition);
-    this.consumer.pause([{ topic: this.topicName, partitions: [partition] }]);
-    const current = () => join === this.joins && !this.stopped && this.owns(partition);
-    const attempt = async (): Promise<void> => {
-      while (current()) {
-        try {
-          const offset = await startingOffset(partition);
-          if (!current()) return;
-          this.consumer.seek({ topic: this.topicName, partition, offset: offset.toString() });
-          this.unappliedSeeks.delete(partition);
-          this.held.delete(partition);
-          if (!this.paused && !this.blocked.has(partition)) {
-            this.consumer.resume([{ topic: this.topicName, partitions: [partition] }]);
-          }
-          logger.info(
-            { partition, offset: offset.toString() },
-            'replaced a replay seek KafkaJS had not applied before the rebalance',
-          );
-          return;
-        } catch (error) {
-          logger.warn(
-            { err: error, partition },
-            'reading where the group resumes failed; retrying',
-          );
-          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-        }
-      }
-    };
-    void attempt().finally(() => {
-      // A later join holds the partition again if it needs to; a stop needs nothing.
-      if (!current()) this.held.delete(partition);
-    });
   }
 
   owns(partition: number): boolean {
