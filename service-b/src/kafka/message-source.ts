@@ -121,32 +121,6 @@ export class KafkaMessageSource {
 
   constructor(private readonly options: MessageSourceOptions) {
     this.topicName = options.topic.topic;
-    this.seeks = new SeekGuard({
-      topic: this.topicName,
-      consumer: {
-        pause: (topics) => this.consumer.pause(topics),
-        resume: (topics) => this.consumer.resume(topics),
-        seek: (target) => this.consumer.seek(target),
-      },
-      startingOffset: options.startingOffset,
-      isCurrent: (partition, join) => join === this.joins && !this.stopped && this.owns(partition),
-      mayResume: (partition) => !this.paused && !this.blocked.has(partition),
-      logger: options.logger,
-      retryMs: RETRY_MS,
-    });
-    this.commits = new CommitPipeline({
-      topic: this.topicName,
-      commit: (offsets) => this.consumer.commitOffsets(offsets),
-      positions: () => options.buffer.commitPositions(),
-      assigned: () => this.assigned,
-      logger: options.logger,
-      retryMs: RETRY_MS,
-    });
-    // What is delivered gets committed; room in the buffer lets fetching go on.
-    options.buffer.listen({
-      onCommittable: () => this.requestCommit(),
-      onSpaceAvailable: () => this.resume(),
-    });
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       // `range` first: the protocol Java and librdkafka consumers offer by default, so they can
@@ -170,6 +144,29 @@ export class KafkaMessageSource {
         // stop() cannot cancel, and the consumer would reconnect after the service stopped.
         restartOnFailure: async () => !this.stopped,
       },
+    });
+    const { consumer } = this;
+    this.commits = new CommitPipeline({
+      topic: this.topicName,
+      commit: (offsets) => consumer.commitOffsets(offsets),
+      positions: () => options.buffer.commitPositions(),
+      assigned: () => this.assigned,
+      logger: options.logger,
+      retryMs: RETRY_MS,
+    });
+    this.seeks = new SeekGuard({
+      topic: this.topicName,
+      consumer,
+      startingOffset: options.startingOffset,
+      isCurrent: (partition, join) => join === this.joins && !this.stopped && this.owns(partition),
+      mayResume: (partition) => !this.paused && !this.blocked.has(partition),
+      logger: options.logger,
+      retryMs: RETRY_MS,
+    });
+    // What is delivered gets committed; room in the buffer lets fetching go on.
+    options.buffer.listen({
+      onCommittable: () => this.requestCommit(),
+      onSpaceAvailable: () => this.resume(),
     });
     this.watchdog = new StallWatchdog({
       timeoutMs: options.stallTimeoutMs ?? 120_000,
