@@ -13,6 +13,9 @@ import {
   type SubjectSchema,
   otherServiceHint,
   type PeerService,
+  type ApiDocPart,
+  openApiQueryParameters,
+  problemResponse,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
 import {
@@ -39,10 +42,10 @@ import {
   type AcceptResult,
   type AsyncProducer,
 } from './async-produce';
-import type { IdempotencyStore, Reply } from './idempotency';
+import { idempotencyKeyParameter, type IdempotencyStore, type Reply } from './idempotency';
 import { problemOf } from './produce-problems';
 import { MAX_KEY_LENGTH, messageTypeFor, NO_REGISTRY } from './messages-route';
-import { jsonReply, replyOnce } from './reply';
+import { jsonReply, produceAnswerSchemas, replyOnce } from './reply';
 
 export interface BatchLimits {
   maxMessages: number;
@@ -405,4 +408,96 @@ export function batchRouter({
   router.get('/api/messages/batch', methodNotAllowed(['POST'], otherServiceHint(peer, readHere)));
   router.all('/api/messages/batch', methodNotAllowed(['POST']));
   return router;
+}
+
+// The route's part of the OpenAPI document.
+
+export function batchApiDocs({
+  topic,
+  batchLimits,
+}: {
+  topic: string;
+  batchLimits: BatchLimits;
+}): ApiDocPart {
+  const { example: batchExample, ...batchSchema } = batchBodySchema(batchLimits);
+  return {
+    paths: {
+      '/api/messages/batch': {
+        post: {
+          tags: ['messages'],
+          summary: 'Produce many messages',
+          description: `Up to ${batchLimits.maxMessages} messages, at most ${batchLimits.maxBytes} bytes of JSON. Each value follows the single POST's rule (a string is stored as its text, any other JSON value as compact JSON; send numbers beyond double precision as strings). A binary value is a base64 string with \`"encoding": "base64"\`, stored as the decoded bytes (record content-type application/octet-stream). Each message gets its own result, in order: where it landed (or, with \`?async=true\`, that it was stored in the outbox), or its error.`,
+          parameters: [...openApiQueryParameters(batchQuerySchema), idempotencyKeyParameter],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: batchSchema, example: batchExample } },
+          },
+          responses: {
+            '200': {
+              description: 'Every message was written.',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/BatchResults' } },
+              },
+            },
+            '202': {
+              description:
+                'With `?async=true`: every message was stored in the outbox together (each result is `{ status: "queued", topic, partition }`), none sent yet.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      results: { type: 'array', items: { $ref: '#/components/schemas/Queued' } },
+                    },
+                  },
+                },
+              },
+            },
+            '207': {
+              description:
+                'Some messages were written (or, with async, stored); each result says which (an `error` member marks a failure).',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/BatchResults' } },
+              },
+            },
+            '400': problemResponse('The body is not a valid batch.'),
+            '413': problemResponse('The body is too large.'),
+            '415': problemResponse('The body is not application/json.'),
+            '503': problemResponse(
+              'No message was written: Kafka is unreachable or too slow (with Retry-After); `results` lists each.',
+            ),
+          },
+        },
+      },
+    },
+    schemas: {
+      ...produceAnswerSchemas(topic),
+      BatchResults: {
+        type: 'object',
+        properties: {
+          results: {
+            type: 'array',
+            items: {
+              oneOf: [
+                { $ref: '#/components/schemas/Published' },
+                {
+                  type: 'object',
+                  properties: {
+                    error: {
+                      type: 'object',
+                      properties: {
+                        status: { type: 'integer' },
+                        title: { type: 'string' },
+                        detail: { type: 'string' },
+                      },
+                    },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
+    },
+  };
 }

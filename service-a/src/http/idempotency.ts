@@ -115,3 +115,13 @@ export function fingerprintOf(req: Request, body: Buffer | undefined, extra = ''
     .update(body ?? Buffer.alloc(0))
     .digest('base64url');
 }
+
+/** The Idempotency-Key request header, as the API document describes it. */
+export const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'A retry with the same key (and the same request) within IDEMPOTENCY_TTL_MS gets the first answer again, with `Idempotent-Replayed: true`, instead of producing twice. Only successful answers are remembered.',
+  schema: { type: 'string', maxLength: 255 },
+};

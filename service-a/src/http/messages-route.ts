@@ -13,6 +13,9 @@ import {
   type QuerySchema,
   otherServiceHint,
   type PeerService,
+  type ApiDocPart,
+  openApiQueryParameters,
+  problemResponse,
 } from '@kafka-http/common';
 import type { IHeaders } from 'kafkajs';
 import {
@@ -41,9 +44,10 @@ import {
   type AsyncProducer,
   type QueuedMessage,
 } from './async-produce';
-import type { IdempotencyStore, Reply } from './idempotency';
+import { idempotencyKeyParameter, type IdempotencyStore, type Reply } from './idempotency';
 import { problemOf } from './produce-problems';
-import { jsonReply, replyOnce, textReply } from './reply';
+import { jsonReply, produceAnswerSchemas, replyOnce, textReply } from './reply';
+import { formatDocs } from '../messages/format-docs';
 
 export const NO_REGISTRY: RegistryEncodeOptions = { schemas: undefined, autoRegister: false };
 
@@ -238,4 +242,165 @@ export function messagesRouter({
     });
   }
   return router;
+}
+
+// The route's part of the OpenAPI document.
+
+const headerParameters = [
+  {
+    name: 'Kafka-Key',
+    in: 'header',
+    required: false,
+    description: 'Record key, as an alternative to `?key=`.',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'Kafka-Header-Source',
+    in: 'header',
+    required: false,
+    description:
+      'Every `Kafka-Header-<name>` request header becomes the record header `<name>` (lower case; ASCII values). This one is an example.',
+    schema: { type: 'string' },
+  },
+];
+
+export function messagesApiDocs({
+  topic,
+  maxMessageBytes,
+  formats,
+  topicType,
+}: {
+  topic: string;
+  maxMessageBytes: number;
+  formats: MessageFormats;
+  topicType?: string;
+}): ApiDocPart {
+  const docs = formatDocs(formats, topicType);
+  const typeParameter = produceQuerySchema.properties.type;
+  const queryParameters = openApiQueryParameters(
+    typeParameter && formats.types.names.length > 0
+      ? {
+          ...produceQuerySchema,
+          properties: {
+            ...produceQuerySchema.properties,
+            type: { ...typeParameter, enum: formats.types.names },
+          },
+        }
+      : produceQuerySchema,
+  );
+  return {
+    paths: {
+      '/api/messages': {
+        post: {
+          tags: ['messages'],
+          summary: 'Produce one message',
+          description: `The body is the message value, at most ${maxMessageBytes} bytes. With \`application/json\` any JSON value is accepted: a JSON string is stored as its text (\`"Hello, Kafka!"\` becomes \`Hello, Kafka!\`), anything else as compact JSON. With \`text/plain\` the text is stored as it is. With \`application/octet-stream\` the bytes are stored exactly as sent (an empty body is a zero-length value). A \`content-type\` record header says which, so service-b returns exactly what was sent.\n\n${docs.summary} A value that does not satisfy its type or Avro schema gets 422 with an \`errors\` list (a JSON Pointer and a reason per failing field), and nothing is produced.`,
+          parameters: [...queryParameters, ...headerParameters, idempotencyKeyParameter],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {},
+                examples: {
+                  tutorial: { summary: 'The tutorial message', value: 'Hello, Kafka!' },
+                  object: { summary: 'Any JSON value', value: { greeting: 'Hello', n: 1 } },
+                  ...docs.jsonExamples,
+                },
+              },
+              'text/plain': { schema: { type: 'string', example: 'Hello, Kafka!' } },
+              'application/octet-stream': {
+                schema: { type: 'string', format: 'binary' },
+                example: 'any bytes',
+              },
+              ...docs.avroContent,
+              [`application/vnd.schemaregistry+json; subject=${topic}-value`]: {
+                schema: {
+                  description:
+                    "The value as JSON (Avro's JSON encoding, Protobuf's JSON mapping, or JSON for a JSON Schema), encoded with the subject's schema from the schema registry (SCHEMA_REGISTRY_URL) and written in the registry wire format. Parameters: `subject` (required), `version` (a number; the latest when omitted), `message` (Protobuf: which message of the file; the first when omitted), `schema` (with SCHEMA_REGISTRY_AUTO_REGISTER=true: a repository Avro schema to register when the subject has none). 415 for a subject or version the registry does not have, 422 per field that does not fit, 503 while the registry cannot be asked.",
+                },
+                example: { name: 'Ada' },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Kafka acknowledged the message.',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/Published' } },
+                'text/plain': {
+                  schema: {
+                    type: 'string',
+                    example: `Message 'Hello, Kafka!' sent to ${topic} [[0]] @0`,
+                  },
+                },
+              },
+            },
+            '202': {
+              description:
+                'With `?async=true`: the message is stored in the outbox and will be sent when Kafka takes it (at least once; `outbox_depth` on /metrics shows what waits). Only a message Kafka refuses for good (too large) is then dropped, logged and counted in `outbox_dropped_total`.',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/Queued' } },
+                'text/plain': {
+                  schema: {
+                    type: 'string',
+                    example: `Message 'Hello, Kafka!' stored for ${topic} [[0]]; it is sent when Kafka takes it`,
+                  },
+                },
+              },
+            },
+            '400': problemResponse(
+              'The body is empty (JSON, text), not valid JSON or not UTF-8, or a query parameter is invalid.',
+            ),
+            '406': problemResponse(
+              'The Accept header names no type this endpoint can answer with.',
+            ),
+            '413': problemResponse(`The body is larger than ${maxMessageBytes} bytes.`),
+            '415': problemResponse(
+              'The Content-Type is not application/json, text/plain (UTF-8), application/octet-stream or application/avro+json with a known schema; or bytes were sent where a message type applies.',
+            ),
+            '422': {
+              description:
+                'The value does not satisfy its message type or Avro schema (`errors` lists each failing field), or the Idempotency-Key was already used for a different request.',
+              content: {
+                'application/problem+json': {
+                  schema: { $ref: '#/components/schemas/InvalidValue' },
+                },
+              },
+            },
+            '503': problemResponse(
+              'Kafka is unreachable or did not acknowledge in time, or (with async) the outbox is full or cannot store, and nothing was accepted; retry after the Retry-After seconds.',
+            ),
+          },
+        },
+      },
+    },
+    schemas: {
+      ...produceAnswerSchemas(topic),
+      ...docs.schemas,
+      InvalidValue: {
+        allOf: [
+          { $ref: '#/components/schemas/Problem' },
+          {
+            type: 'object',
+            properties: {
+              errors: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    pointer: {
+                      type: 'string',
+                      description: 'A JSON Pointer (RFC 6901) into the value.',
+                      example: '/items/0/quantity',
+                    },
+                    detail: { type: 'string', example: 'must be >= 1' },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
+  };
 }

@@ -1,5 +1,6 @@
 // Answers computed as values (so an Idempotency-Key can replay them) and written in one place.
 import type { Request, Response } from 'express';
+import { recordPositionProperties } from '@kafka-http/common';
 import { fingerprintOf, idempotencyKeyOf, type IdempotencyStore, type Reply } from './idempotency';
 
 /**
@@ -40,4 +41,33 @@ export function jsonReply(status: number, body: unknown, contentType = 'applicat
 /** A plain-text answer: one line, ended with a newline as terminals and `curl` expect. */
 export function textReply(status: number, sentence: string): Reply {
   return { status, contentType: 'text/plain', body: `${sentence}\n` };
+}
+
+/** The OpenAPI schemas of the answers both produce routes give: written, or stored in the outbox. */
+export function produceAnswerSchemas(topic: string): Record<string, unknown> {
+  return {
+    Queued: {
+      type: 'object',
+      required: ['status', 'topic'],
+      properties: {
+        status: { type: 'string', enum: ['queued'] },
+        topic: { type: 'string', example: topic },
+        partition: {
+          type: 'integer',
+          example: 0,
+          description:
+            'Chosen when stored (the key decides, or round robin); absent when service-a did not know the partitions yet (Kafka unreachable since it started): then chosen when sent, the same way.',
+        },
+      },
+      example: { status: 'queued', topic, partition: 0 },
+    },
+    Published: {
+      type: 'object',
+      required: ['topic', 'partition', 'offset', 'timestamp'],
+      properties: {
+        ...recordPositionProperties(topic),
+        timestamp: { type: 'string', format: 'date-time' },
+      },
+    },
+  };
 }

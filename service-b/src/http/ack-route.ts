@@ -1,6 +1,11 @@
 // POST /api/messages/ack and /api/messages/nack: settle messages taken with ack=manual.
 import express, { Router } from 'express';
-import { methodNotAllowed, validateJsonBody } from '@kafka-http/common';
+import {
+  methodNotAllowed,
+  problemResponse,
+  validateJsonBody,
+  type ApiDocPart,
+} from '@kafka-http/common';
 import type { AckOutcome, AckRegistry } from '../delivery/ack-registry';
 
 export const MAX_RECEIPTS_PER_REQUEST = 1000;
@@ -37,3 +42,63 @@ export function ackRouter({ acks }: { acks: AckRegistry }): Router {
   router.all(['/api/messages/ack', '/api/messages/nack'], methodNotAllowed(['POST']));
   return router;
 }
+
+// The routes' part of the OpenAPI document.
+
+const { example: receiptsExample, ...receiptsSchema } = receiptsBodySchema;
+
+const settleOperation = (summary: string, description: string) => ({
+  tags: ['acknowledgement'],
+  summary,
+  description,
+  requestBody: {
+    required: true,
+    content: { 'application/json': { schema: receiptsSchema, example: receiptsExample } },
+  },
+  responses: {
+    '200': {
+      description:
+        'One result per receipt: `acked` / `nacked`, `expired` (its deadline passed; the message is delivered again), `unknown` (never issued here or already settled) or `other-instance` (issued by another service-b instance: settle it there).',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/SettleResults' } } },
+    },
+    '400': problemResponse('The body is not `{ "receipts": [...] }`.'),
+    '415': problemResponse('The body is not application/json.'),
+  },
+});
+
+export const ackApiDocs: ApiDocPart = {
+  paths: {
+    '/api/messages/ack': {
+      post: settleOperation(
+        'Acknowledge messages taken with ack=manual',
+        'Each acknowledged message may be committed (the commit still waits for earlier messages of its partition).',
+      ),
+    },
+    '/api/messages/nack': {
+      post: settleOperation(
+        'Give messages back',
+        'Each message is made available again, first in its partition.',
+      ),
+    },
+  },
+  schemas: {
+    SettleResults: {
+      type: 'object',
+      properties: {
+        results: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              receipt: { type: 'string' },
+              outcome: {
+                type: 'string',
+                enum: ['acked', 'nacked', 'expired', 'unknown', 'other-instance'],
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};

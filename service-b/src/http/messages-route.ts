@@ -14,6 +14,9 @@ import {
   type KafkaReachabilityView,
   type QueryProperty,
   type QuerySchema,
+  type ApiDocPart,
+  problemResponse,
+  openApiQueryParameters,
   otherServiceHint,
   type PeerService,
 } from '@kafka-http/common';
@@ -21,6 +24,7 @@ import type { AckRegistry } from '../delivery/ack-registry';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
 import { rawRecord } from '../messages/raw-view';
 import { headerText, recordJson, recordText } from '../messages/record-view';
+import { messageSchemas } from '../messages/message-schema';
 import { MAX_VISIBILITY_MS, MAX_WAIT_MS } from '../config';
 import { BodyWriter } from './body-writer';
 import { deliverWith, sendBody, type AckMode } from './delivery';
@@ -240,4 +244,143 @@ export function messagesRouter({
     router.all(path, methodNotAllowed(['GET']));
   }
   return router;
+}
+
+// The routes' part of the OpenAPI document.
+
+const rawHeader = (description: string, example?: string) => ({
+  description: `With Accept: application/octet-stream only. ${description}`,
+  schema: { type: 'string', ...(example === undefined ? {} : { example }) },
+});
+
+/** The response headers of a raw (application/octet-stream) answer. */
+const rawMessageHeaders = {
+  'Kafka-Topic': rawHeader('The topic it was read from.', 'message-topic'),
+  'Kafka-Partition': rawHeader('Its partition.', '0'),
+  'Kafka-Offset': rawHeader('Its offset (64-bit, decimal).', '0'),
+  'Kafka-Key': rawHeader(
+    'The record key; absent without one. Base64 when `Kafka-Key-Encoding: base64` (a key that is not printable ASCII).',
+    'user-42',
+  ),
+  'Kafka-Key-Encoding': rawHeader('`base64` when Kafka-Key is base64.'),
+  'Kafka-Key-Omitted': rawHeader(
+    'Instead of Kafka-Key, for a key too long for a header: its size in bytes.',
+  ),
+  'Kafka-Timestamp': rawHeader('The record timestamp, ISO 8601.', '2026-11-23T18:44:33.868Z'),
+  'Kafka-Value': rawHeader(
+    '`null` for a record without a value, `omitted` for a value larger than MAX_MESSAGE_BYTES (its size in Kafka-Value-Bytes); the body is then empty. Absent when the body is the value (an empty body is then a zero-length value).',
+  ),
+  'Kafka-Value-Bytes': rawHeader('The size of an omitted value.'),
+  'Kafka-Receipt': rawHeader('With ack=manual: acknowledge with this.'),
+  'Kafka-Visible-Until': rawHeader(
+    'With ack=manual: delivered again after this unless acknowledged.',
+  ),
+};
+
+export function messagesApiDocs({
+  topic,
+  limits,
+}: {
+  topic: string;
+  limits: ConsumeLimits;
+}): ApiDocPart {
+  return {
+    paths: {
+      '/api/messages': {
+        get: {
+          tags: ['messages'],
+          summary: 'Receive the next message',
+          description:
+            'As JSON (the default), as the tutorial sentence (`Accept: text/plain`), or as the raw value bytes (`Accept: application/octet-stream`), with where it was read and its key in `Kafka-*` response headers. Binary values (record content-type application/octet-stream, or bytes that are not UTF-8) come as base64 in JSON, with `"encoding": "base64"`.',
+          parameters: openApiQueryParameters(singleQuerySchema(limits)),
+          responses: {
+            '200': {
+              description: 'The next message, in partition order.',
+              headers: {
+                'Cache-Control': { schema: { type: 'string', example: 'no-store' } },
+                ...rawMessageHeaders,
+              },
+              content: {
+                'application/json': {
+                  schema: { $ref: '#/components/schemas/Message' },
+                  examples: {
+                    text: {
+                      summary: 'A text message',
+                      value: {
+                        topic,
+                        partition: 0,
+                        offset: '0',
+                        key: null,
+                        value: 'Hello, Kafka!',
+                        headers: { 'content-type': 'text/plain; charset=utf-8' },
+                        timestamp: '2026-11-23T18:44:33.868Z',
+                      },
+                    },
+                    binary: {
+                      summary: 'A binary message (base64)',
+                      value: {
+                        topic,
+                        partition: 0,
+                        offset: '1',
+                        key: 'device-7',
+                        value: 'AMMo/4AA',
+                        encoding: 'base64',
+                        headers: { 'content-type': 'application/octet-stream' },
+                        timestamp: '2026-11-23T18:44:34.102Z',
+                      },
+                    },
+                  },
+                },
+                'text/plain': {
+                  schema: { type: 'string', example: 'Received message: Hello, Kafka!' },
+                },
+                'application/octet-stream': {
+                  schema: {
+                    type: 'string',
+                    format: 'binary',
+                    description: 'The value bytes exactly as stored.',
+                  },
+                },
+              },
+            },
+            '204': { description: 'No message arrived within waitMs.' },
+            '400': problemResponse('A query parameter is invalid.'),
+            '406': problemResponse(
+              'The Accept header names no type this endpoint can answer with (application/json, text/plain, application/octet-stream), or text/plain with ack=manual.',
+            ),
+            '503': problemResponse('The service is shutting down.'),
+          },
+        },
+      },
+      '/api/messages/batch': {
+        get: {
+          tags: ['messages'],
+          summary: 'Receive up to `max` messages',
+          description:
+            'Answers as soon as at least one message is available (with whatever else is buffered at that moment, up to `max`), or with an empty list after `waitMs`.',
+          parameters: openApiQueryParameters(batchQuerySchema(limits)),
+          responses: {
+            '200': {
+              description: 'The messages, in partition order, round robin across partitions.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['messages'],
+                    properties: {
+                      messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } },
+                    },
+                  },
+                },
+              },
+            },
+            '400': problemResponse('A query parameter is invalid.'),
+            '406': problemResponse('The client does not accept application/json.'),
+            '503': problemResponse('The service is shutting down.'),
+          },
+        },
+      },
+    },
+    schemas: messageSchemas(topic),
+  };
 }

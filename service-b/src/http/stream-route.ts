@@ -8,6 +8,8 @@ import {
   problems,
   type AvroSchemaRegistry,
   type SchemaResolver,
+  type ApiDocPart,
+  problemResponse,
 } from '@kafka-http/common';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
 import { recordJson } from '../messages/record-view';
@@ -92,3 +94,24 @@ export function streamRouter({
   router.all('/api/messages/stream', methodNotAllowed(['GET']));
   return router;
 }
+
+/** The route's part of the OpenAPI document. */
+export const streamApiDocs: ApiDocPart = {
+  paths: {
+    '/api/messages/stream': {
+      get: {
+        tags: ['messages'],
+        summary: 'Receive messages as Server-Sent Events',
+        description:
+          'One `message` event per record (`id` is `<partition>-<offset>`, `data` the message JSON). A message counts as delivered once its event was written to the socket; the next is taken only when the socket has room. An idle stream gets a keep-alive comment every 15 s. Swagger UI cannot show a stream: use `curl -N`.',
+        responses: {
+          '200': {
+            description: 'An endless event stream.',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          '406': problemResponse('The client does not accept text/event-stream.'),
+        },
+      },
+    },
+  },
+};
