@@ -2,6 +2,9 @@
 // Kafka broker started by test/global-setup.ts (each test uses its own topic and group).
 const shared = {
   testEnvironment: 'node',
+  // Every response a test receives from an in-process service is checked against its service's
+  // OpenAPI document (status, content type, JSON body).
+  setupFilesAfterEnv: ['<rootDir>/test/support/check-responses.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
   moduleNameMapper: {
     '^@kafka-http/common$': '<rootDir>/common/src',

@@ -56,8 +56,63 @@ export function withProblemExamples(document: Record<string, unknown>): Record<s
   return copy;
 }
 
-export function apiDocsRouter(given: Record<string, unknown>): Router {
-  const document = withProblemExamples(given);
+/**
+ * The document with what the shell of every service (`createServiceApp`) may answer on any
+ * operation: 414 for a query string over the limit, and, when API keys are required, 401 on
+ * everything but the open routes (health and this document) and the security schemes that let
+ * Swagger UI send a key.
+ */
+export function withShellResponses(
+  document: Record<string, unknown>,
+  { maxQueryBytes, apiKeysRequired }: { maxQueryBytes: number; apiKeysRequired: boolean },
+): Record<string, unknown> {
+  const copy = structuredClone(document) as Record<string, unknown> & {
+    paths?: Record<
+      string,
+      Record<string, { responses?: Record<string, unknown>; security?: unknown }>
+    >;
+    components?: Record<string, unknown>;
+  };
+  for (const [path, operations] of Object.entries(copy.paths ?? {})) {
+    const open = OPEN_PATHS.some((prefix) => path.startsWith(prefix));
+    for (const operation of Object.values(operations)) {
+      const responses = (operation.responses ??= {});
+      responses['414'] ??= problemResponse(
+        `The query string is longer than ${maxQueryBytes} bytes (MAX_QUERY_BYTES).`,
+      );
+      if (!apiKeysRequired) continue;
+      if (open) {
+        operation.security = [];
+      } else {
+        responses['401'] ??= problemResponse(
+          'No API key, or not a valid one: send it as `Authorization: Bearer <key>` or `X-API-Key: <key>` (API_KEYS).',
+        );
+      }
+    }
+  }
+  if (apiKeysRequired) {
+    copy.components = {
+      ...copy.components,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'One of API_KEYS.' },
+        apiKeyHeader: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description: 'One of API_KEYS.',
+        },
+      },
+    };
+    copy.security = [{ bearer: [] }, { apiKeyHeader: [] }];
+  }
+  return copy;
+}
+
+/** Routes the shell serves before it asks for an API key. */
+const OPEN_PATHS = ['/health/', '/openapi.json'];
+
+/** Serves `document` (as `withProblemExamples` completes it) at /openapi.json and /swagger/. */
+export function apiDocsRouter(document: Record<string, unknown>): Router {
   const router = Router();
   router.get('/', (_req, res) => {
     res.redirect(302, '/swagger/');

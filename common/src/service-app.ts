@@ -2,7 +2,7 @@
 // limits, health and docs (open), API keys (for everything else), then the service's own routes,
 // then 404 and problem+json for every error.
 import express, { type Express } from 'express';
-import { apiDocsRouter } from './api-docs';
+import { apiDocsRouter, withProblemExamples, withShellResponses } from './api-docs';
 import { healthRouter, type Readiness } from './health';
 import { cors, limitQuery, requireApiKey, securityHeaders } from './http-security';
 import type { Logger } from './logger';
@@ -41,6 +41,14 @@ export function createServiceApp(
   mountRoutes: (app: Express) => void,
 ): Express {
   const app = express();
+  const document = withProblemExamples(
+    withShellResponses(openApi, {
+      maxQueryBytes: http.maxQueryBytes,
+      apiKeysRequired: http.apiKeys.length > 0,
+    }),
+  );
+  // The document as served, for whoever holds the app: the tests check every response against it.
+  app.locals.apiDocument = document;
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   if (http.instanceId) {
@@ -56,7 +64,7 @@ export function createServiceApp(
   app.use(cors(http.corsOrigins));
   app.use(limitQuery(http.maxQueryBytes));
   app.use(healthRouter(readiness));
-  app.use(apiDocsRouter(openApi));
+  app.use(apiDocsRouter(document));
   app.use(requireApiKey(http.apiKeys));
   app.use(metricsRouter(metrics));
   mountRoutes(app);

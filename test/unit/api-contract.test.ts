@@ -1,7 +1,10 @@
 // Each service's OpenAPI document and its Express routes describe the same API: every documented
 // operation has a route, and every route a client can call (besides the 405 answers for other
 // methods, Swagger UI's files and the benchmark's no-op route) is documented. Every problem
-// response carries an example of its own status.
+// response carries an example of its own status. docs/api.md's table of every route lists exactly
+// the documented operations.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createLogger } from '@kafka-http/common';
@@ -72,11 +75,25 @@ const serviceB = () =>
     group: {} as GroupOperations,
   });
 
+/** "METHOD path" of the rows of docs/api.md's route table for `service` (its own and "both"). */
+function routesInApiPage(service: string): Set<string> {
+  const page = readFileSync(path.join(__dirname, '../../docs/api.md'), 'utf8');
+  const rows = [...page.matchAll(/^\| (service-a|service-b|both) +\| `([A-Z]+ \/[^`]*)` /gm)];
+  const mine = rows.filter(([, who]) => who === service || who === 'both');
+  return new Set(mine.map(([, , route]) => route ?? ''));
+}
+
 describe.each([
   ['service-a', serviceA],
   ['service-b', serviceB],
-])('%s', (_name, create) => {
+])('%s', (name, create) => {
   const app = create();
+
+  it('has every documented route, and no other, in the table of docs/api.md', async () => {
+    const document = (await request(app).get('/openapi.json').expect(200)).body;
+    const documented = [...operationsOf(document)].map((r) => r.replace(/:(\w+)/g, '{$1}'));
+    expect([...routesInApiPage(name)].sort()).toEqual(documented.sort());
+  });
 
   it('documents exactly the routes it serves', async () => {
     const document = (await request(app).get('/openapi.json').expect(200)).body;

@@ -13,7 +13,7 @@ describe('apiDocument', () => {
       { paths: { '/a': { get: { responses: ok } } }, schemas: { A: { type: 'string' } } },
       { paths: { '/a': { post: { responses: ok } }, '/b': { get: { responses: ok } } } },
     ) as { paths: Record<string, object>; components: { schemas: Record<string, unknown> } };
-    expect(Object.keys(document.paths['/a'])).toEqual(['get', 'post']);
+    expect(Object.keys(document.paths['/a'] ?? {})).toEqual(['get', 'post']);
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(['/a', '/b', '/health/ready', '/metrics', '/openapi.json']),
     );

@@ -412,6 +412,39 @@ export function batchRouter({
 
 // The route's part of the OpenAPI document.
 
+/** One message's result: written, stored in the outbox (async), or why it was not. */
+const batchResultSchema = {
+  oneOf: [
+    { $ref: '#/components/schemas/Published' },
+    { $ref: '#/components/schemas/Queued' },
+    {
+      type: 'object',
+      required: ['error'],
+      properties: {
+        error: {
+          type: 'object',
+          required: ['status', 'title'],
+          properties: {
+            status: { type: 'integer' },
+            title: { type: 'string' },
+            detail: { type: 'string' },
+          },
+        },
+      },
+    },
+  ],
+};
+
+/** A problem for the whole batch that may list every message's error in `results`. */
+function everyMessageFailed(description: string) {
+  return {
+    description,
+    content: {
+      'application/problem+json': { schema: { $ref: '#/components/schemas/BatchFailure' } },
+    },
+  };
+}
+
 export function batchApiDocs({
   topic,
   batchLimits,
@@ -446,6 +479,7 @@ export function batchApiDocs({
                 'application/json': {
                   schema: {
                     type: 'object',
+                    required: ['results'],
                     properties: {
                       results: { type: 'array', items: { $ref: '#/components/schemas/Queued' } },
                     },
@@ -460,10 +494,20 @@ export function batchApiDocs({
                 'application/json': { schema: { $ref: '#/components/schemas/BatchResults' } },
               },
             },
-            '400': problemResponse('The body is not a valid batch.'),
-            '413': problemResponse('The body is too large.'),
-            '415': problemResponse('The body is not application/json.'),
-            '503': problemResponse(
+            '400': everyMessageFailed(
+              'The body is not a valid batch, or every message was refused for the same reason (a value that is not valid base64, say; then `results` lists each).',
+            ),
+            '406': problemResponse('The client does not accept application/json.'),
+            '413': everyMessageFailed(
+              'The body is too large, or every value is larger than MAX_MESSAGE_BYTES (`results` lists each).',
+            ),
+            '415': everyMessageFailed(
+              'The body is not application/json, or no message could be encoded as its subject or content type asks (`results` lists each).',
+            ),
+            '422': everyMessageFailed(
+              'No message satisfies its message type or schema, or names a partition that exists; `results` lists each.',
+            ),
+            '503': everyMessageFailed(
               'No message was written: Kafka is unreachable or too slow (with Retry-After); `results` lists each.',
             ),
           },
@@ -474,29 +518,17 @@ export function batchApiDocs({
       ...produceAnswerSchemas(topic),
       BatchResults: {
         type: 'object',
-        properties: {
-          results: {
-            type: 'array',
-            items: {
-              oneOf: [
-                { $ref: '#/components/schemas/Published' },
-                {
-                  type: 'object',
-                  properties: {
-                    error: {
-                      type: 'object',
-                      properties: {
-                        status: { type: 'integer' },
-                        title: { type: 'string' },
-                        detail: { type: 'string' },
-                      },
-                    },
-                  },
-                },
-              ],
-            },
+        required: ['results'],
+        properties: { results: { type: 'array', items: batchResultSchema } },
+      },
+      BatchFailure: {
+        allOf: [
+          { $ref: '#/components/schemas/Problem' },
+          {
+            type: 'object',
+            properties: { results: { type: 'array', items: batchResultSchema } },
           },
-        },
+        ],
       },
     },
   };

@@ -9,6 +9,8 @@ import {
 import type { AckOutcome, AckRegistry } from '../delivery/ack-registry';
 
 export const MAX_RECEIPTS_PER_REQUEST = 1000;
+/** Room for MAX_RECEIPTS_PER_REQUEST receipts. */
+const MAX_BODY = '256kb';
 
 export const receiptsBodySchema = {
   type: 'object',
@@ -30,7 +32,7 @@ export function ackRouter({ acks }: { acks: AckRegistry }): Router {
   const router = Router();
   const settle = (action: (receipt: string) => AckOutcome) =>
     [
-      express.json({ limit: '256kb' }),
+      express.json({ limit: MAX_BODY }),
       validateJsonBody(receiptsBodySchema),
       (req: express.Request, res: express.Response) => {
         const { receipts } = req.body as { receipts: string[] };
@@ -62,6 +64,7 @@ const settleOperation = (summary: string, description: string) => ({
       content: { 'application/json': { schema: { $ref: '#/components/schemas/SettleResults' } } },
     },
     '400': problemResponse('The body is not `{ "receipts": [...] }`.'),
+    '413': problemResponse(`The body is larger than ${MAX_BODY}.`),
     '415': problemResponse('The body is not application/json.'),
   },
 });

@@ -16,6 +16,9 @@ import { KafkaUnavailableError } from '../kafka/shared-admin';
 /** Seconds a client should wait before asking again after a 503. */
 export const RETRY_AFTER_SECONDS = 5;
 
+/** A position request is a few short members. */
+const MAX_POSITION_BODY = '16kb';
+
 const OFFSET_PATTERN = '^[0-9]{1,19}$';
 
 export const positionBodySchema = {
@@ -175,7 +178,7 @@ export function groupRouter({
   });
   router.post(
     '/api/consumer/position',
-    express.json({ limit: '16kb' }),
+    express.json({ limit: MAX_POSITION_BODY }),
     validateJsonBody(positionBodySchema),
     async (req, res) => {
       const parsed = moveTargetFrom(req.body as PositionBody);
@@ -357,6 +360,7 @@ export function groupApiDocs({ topic, groupId }: { topic: string; groupId: strin
             '400': problemResponse(
               'The body is not valid (the `errors` member lists why): an unknown `to`, a missing or superfluous `offset` / `timestamp`, a timestamp that is neither ISO 8601 with a zone nor epoch milliseconds.',
             ),
+            '413': problemResponse(`The body is larger than ${MAX_POSITION_BODY}.`),
             '415': problemResponse('The body is not application/json.'),
             '422': problemResponse('The topic has no such partition.'),
             '503': problemResponse(

@@ -2,6 +2,7 @@
 // and the delivery rule: a message counts as delivered only when a 2xx response carrying it was
 // written in full. A rendering failure or any other status gives the message back.
 import request from 'supertest';
+import { allowUndocumentedStatus } from '@test-support/check-responses';
 import { createLogger } from '@kafka-http/common';
 import { createApp } from '../../src/app';
 import { AckRegistry } from '../../src/delivery/ack-registry';
@@ -132,6 +133,7 @@ describe('the delivery rule', () => {
     'when %s fails after taking messages, then the 500 gives them back and nothing is committable',
     async (_what, path) => {
       const { buffer, app } = setup();
+      allowUndocumentedStatus(500);
       buffer.offer(message(0));
       buffer.offer(message(1));
       jest.spyOn(recordView, 'recordJson').mockImplementation(() => {
@@ -156,6 +158,7 @@ describe('the delivery rule', () => {
 
   it('when the client asked for manual acks and the response failed, then the receipt is not held', async () => {
     const { buffer, app } = setup();
+    allowUndocumentedStatus(500);
     buffer.offer(message(0));
     jest.spyOn(recordView, 'recordJson').mockImplementation(() => {
       throw new Error('rendering failed');
