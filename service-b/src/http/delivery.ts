@@ -2,6 +2,7 @@
 // once the whole response was handed to the operating system, back to the head of the queue when
 // the client went away first. Manual: held with a receipt until acked, nacked or expired; a
 // response that failed to reach the client gives its messages back at once.
+import type { Writable } from 'node:stream';
 import type { Response } from 'express';
 import type { AckRegistry } from '../delivery/ack-registry';
 import type { Lease } from '../delivery/delivery-buffer';
@@ -34,6 +35,38 @@ export function onResponseOutcome(res: Response, delivered: () => void, lost: ()
 /** A 2xx that has a body: 204 and 205 cannot carry a message. */
 function carriesBody(status: number): boolean {
   return status >= 200 && status < 300 && status !== 204 && status !== 205;
+}
+
+/**
+ * The messages of a stream that were written but whose writes have not yet gone through. Each
+ * becomes committable only once its write went through (the write's callback, without an error
+ * and with the socket not failed); a failed write, or the client leaving first (`abandonAll`),
+ * gives it back. Whichever comes first settles it; the other does nothing.
+ */
+export class StreamWrites {
+  private readonly pending = new Set<Lease>();
+
+  constructor(
+    private readonly stream: Writable,
+    /** The socket under the stream, whose failure a write's callback may not report. */
+    private readonly socketFailed: () => boolean = () => false,
+  ) {}
+
+  /** Writes `chunk`, which carries `lease`'s message; false when the stream wants a drain. */
+  write(chunk: string, lease: Lease): boolean {
+    this.pending.add(lease);
+    return this.stream.write(chunk, (error) => {
+      if (!this.pending.delete(lease)) return;
+      if (error || this.socketFailed()) lease.abandon();
+      else lease.complete();
+    });
+  }
+
+  /** The client went away: every message not yet through is given back. */
+  abandonAll(): void {
+    for (const lease of this.pending) lease.abandon();
+    this.pending.clear();
+  }
 }
 
 export interface Delivery {

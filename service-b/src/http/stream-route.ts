@@ -11,8 +11,9 @@ import {
   type ApiDocPart,
   problemResponse,
 } from '@kafka-http/common';
-import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
+import type { DeliveryBuffer } from '../delivery/delivery-buffer';
 import { recordJson } from '../messages/record-view';
+import { StreamWrites } from './delivery';
 
 /** A comment line this often keeps proxies from closing an idle stream. */
 export const KEEP_ALIVE_MS = 15_000;
@@ -52,12 +53,11 @@ export function streamRouter({
       res.setHeader('X-Accel-Buffering', 'no');
       res.flushHeaders();
       const gone = new AbortController();
-      // Messages written but not yet confirmed flushed; given back if the client goes away.
-      const pending = new Set<Lease>();
+      // Messages written but not yet through; given back if the client goes away.
+      const writes = new StreamWrites(res, () => Boolean(socket?.errored));
       res.once('close', () => {
         gone.abort();
-        for (const lease of pending) lease.abandon();
-        pending.clear();
+        writes.abandonAll();
       });
       while (!gone.signal.aborted && !buffer.isClosed) {
         const lease = await buffer.take(keepAliveMs, gone.signal);
@@ -77,12 +77,7 @@ export function streamRouter({
           ' ',
         );
         const event = `id: ${partition}-${offset}\nevent: message\ndata: ${data}\n\n`;
-        pending.add(lease);
-        const hasRoom = res.write(event, (error) => {
-          if (!pending.delete(lease)) return;
-          if (error || socket?.errored) lease.abandon();
-          else lease.complete();
-        });
+        const hasRoom = writes.write(event, lease);
         if (!hasRoom && !gone.signal.aborted) {
           // Ends early (and removes its listener) when the client goes away.
           await once(res, 'drain', { signal: gone.signal }).catch(() => undefined);
