@@ -24,8 +24,7 @@ const STREAM_GET_MAX_BODY = 4096;
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 
-const TOKEN_CHARS =
-  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
+const TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
 const token = fc.string({
   unit: fc.constantFrom(...TOKEN_CHARS),
   minLength: 1,
