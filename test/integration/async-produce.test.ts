@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import type { ServiceB } from '../../service-b/src/service';
-import { createTopic, readAll, uniqueName } from '../support/kafka';
-import { startA, startB } from '../support/services';
-import { waitFor } from '../support/wait';
+import { createTopic, freshTopic, readAll, uniqueName } from '@test-support/kafka';
+import { serviceFixture, startA } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 async function metricValue(url: string, line: string): Promise<number | undefined> {
   const res = await request(url).get('/metrics').expect(200);
@@ -19,17 +19,15 @@ async function metricValue(url: string, line: string): Promise<number | undefine
 }
 
 describe('asynchronous produce on a real broker', () => {
-  const started: { stop(): Promise<void> }[] = [];
-  afterAll(async () => {
-    for (const service of started.reverse()) await service.stop();
-  });
+  const services = serviceFixture('all');
 
   it('answers 202 before the acknowledgement; the message is then readable on service-b', async () => {
     const topic = uniqueName('async');
-    const a = await startA({ KAFKA_TOPIC: topic });
-    started.push(a);
-    const b: ServiceB = await startB({ KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName('async-g') });
-    started.push(b);
+    const a = await services.a({ KAFKA_TOPIC: topic });
+    const b: ServiceB = await services.b({
+      KAFKA_TOPIC: topic,
+      KAFKA_GROUP_ID: uniqueName('async-g'),
+    });
 
     const res = await request(a.url)
       .post('/api/messages?async=true')
@@ -59,10 +57,8 @@ describe('asynchronous produce on a real broker', () => {
   });
 
   it('counts a message the broker refuses after the 202 (larger than max.message.bytes)', async () => {
-    const topic = uniqueName('async-too-large');
-    await createTopic(topic, 1, { 'max.message.bytes': '2048' });
-    const a = await startA({ KAFKA_TOPIC: topic });
-    started.push(a);
+    const topic = await freshTopic('async-too-large', 1, { 'max.message.bytes': '2048' });
+    const a = await services.a({ KAFKA_TOPIC: topic });
 
     // Random bytes do not compress: the record batch really is over the topic's limit.
     await request(a.url)
@@ -106,8 +102,7 @@ describe('asynchronous produce on a real broker', () => {
     await first.stop();
 
     await createTopic(topic, 1);
-    const second = await startA({ KAFKA_TOPIC: topic, OUTBOX_DIR: dir });
-    started.push(second);
+    const second = await services.a({ KAFKA_TOPIC: topic, OUTBOX_DIR: dir });
     const stored = await readAll(topic, values.length);
     expect(stored.map((r) => r.value?.toString())).toEqual(values);
     await waitFor('the outbox empty', () => second.outbox.status().depth === 0);

@@ -11,9 +11,9 @@ import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
 import type { GeneratedUser } from '../../service-a/src/workers/user-worker';
 import type { PublishedMessage } from '../../service-a/src/kafka/message-publisher';
-import { plainKafka, uniqueName, withAdmin } from '../support/kafka';
-import { startA, startB } from '../support/services';
-import { waitFor } from '../support/wait';
+import { plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 const AVRO_JSON = 'application/avro+json; schema=example.User';
 

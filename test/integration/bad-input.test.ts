@@ -3,8 +3,8 @@
 import request from 'supertest';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { uniqueName, withAdmin } from '../support/kafka';
-import { startA, startB } from '../support/services';
+import { uniqueName, withAdmin } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
 import { expectProblem } from '@test-support/problem';
 
 describe('bad input on a real broker', () => {

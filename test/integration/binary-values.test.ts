@@ -3,10 +3,10 @@
 import request from 'supertest';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { committedOffset, readAll, uniqueName } from '../support/kafka';
-import { rawBody } from '../support/raw-body';
-import { startA, startB } from '../support/services';
-import { waitFor } from '../support/wait';
+import { committedOffset, readAll, uniqueName } from '@test-support/kafka';
+import { rawBody } from '@test-support/raw-body';
+import { startA, startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 // Invalid UTF-8 (a lone continuation byte, an overlong start, 0xff) and zero bytes.
 const BYTES = Buffer.from([0x00, 0xc3, 0x28, 0xff, 0x80, 0x00, 0x41, 0xfe, 0x0a, 0x00]);

@@ -23,9 +23,9 @@ import {
   saveFailure,
   screenshotOperation,
   tryItOut,
-} from '../support/browser';
-import { uniqueName } from '../support/kafka';
-import { startA, startB } from '../support/services';
+} from '@test-support/browser';
+import { uniqueName } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
 
 const available = hasChromium();
 const missing = `no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`;

@@ -13,10 +13,10 @@ import {
 } from '@kafka-http/local-kafka';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { uniqueName } from '../support/kafka';
-import { DeliveryLedger, fetchBatch } from '../support/ledger';
-import { startA, startB } from '../support/services';
-import { waitFor } from '../support/wait';
+import { uniqueName } from '@test-support/kafka';
+import { DeliveryLedger, fetchBatch } from '@test-support/ledger';
+import { startA, startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 /** Acknowledged before the leader is killed (counted as delivered), and after the new one leads. */
 const BEFORE_KILL = 100;

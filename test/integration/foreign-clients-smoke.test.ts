@@ -9,10 +9,10 @@ import {
   type ConsumedRecord,
   type ForeignRecord,
   type JavaConsumer,
-} from '../support/foreign/java-client';
-import { kcatAvailable, kcatProduce, kcatRuns, type KcatRecord } from '../support/foreign/kcat';
-import { committedOffset, createTopic, testBrokers, uniqueName } from '../support/kafka';
-import { storedBatches } from '../support/foreign/log-batches';
+} from '@test-support/foreign/java-client';
+import { kcatAvailable, kcatProduce, kcatRuns, type KcatRecord } from '@test-support/foreign/kcat';
+import { committedOffset, createTopic, testBrokers, uniqueName } from '@test-support/kafka';
+import { storedBatches } from '@test-support/foreign/log-batches';
 
 const codecs: Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const hasKcat = kcatAvailable();

@@ -10,10 +10,10 @@ import request from 'supertest';
 import { KAFKA_PREVIOUS_VERSION, startLocalKafka, type LocalKafka } from '@kafka-http/local-kafka';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { uniqueName } from '../support/kafka';
-import { startA, startB } from '../support/services';
-import { foreignProducerSuite } from '../support/suites/foreign-producers';
-import { mixedConsumerGroupSuite } from '../support/suites/mixed-consumer-group';
+import { uniqueName } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
+import { foreignProducerSuite } from '@test-support/suites/foreign-producers';
+import { mixedConsumerGroupSuite } from '@test-support/suites/mixed-consumer-group';
 
 describe(`Kafka ${KAFKA_PREVIOUS_VERSION}`, () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kafka-previous-'));

@@ -9,8 +9,8 @@ import request from 'supertest';
 import { scramListener, startLocalKafka, type LocalKafka } from '@kafka-http/local-kafka';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { uniqueName } from '../support/kafka';
-import { startA, startB } from '../support/services';
+import { uniqueName } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
 
 const USER = { username: 'alice', password: 'alice-secret-0123' };
 

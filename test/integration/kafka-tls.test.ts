@@ -17,8 +17,8 @@ import {
 } from '@kafka-http/local-kafka';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { uniqueName } from '../support/kafka';
-import { startA, startB } from '../support/services';
+import { uniqueName } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
 
 const USER = { username: 'tls-user', password: 'tls-user-secret-0123' };
 

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { startLocalKafka, type LocalKafka } from '@kafka-http/local-kafka';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { uniqueName } from '../support/kafka';
-import { startA, startB } from '../support/services';
-import { waitFor } from '../support/wait';
+import { uniqueName } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 const PRODUCE_TIMEOUT_MS = 20_000;
 

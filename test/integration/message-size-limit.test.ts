@@ -7,8 +7,8 @@ import request from 'supertest';
 import { ensureTopic, RECORD_HEADROOM_BYTES, type Logger } from '@kafka-http/common';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { createTopic, plainKafka, uniqueName, withAdmin } from '../support/kafka';
-import { startA, startB } from '../support/services';
+import { freshTopic, plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
 
 const MAX = 1024 * 1024; // the default MAX_MESSAGE_BYTES
 
@@ -83,8 +83,7 @@ describe('a value of exactly MAX_MESSAGE_BYTES', () => {
 
 describe('a topic made elsewhere that takes smaller records', () => {
   it('is reported once at start-up, with the setting that fixes it', async () => {
-    const topic = uniqueName('size-limit-small');
-    await createTopic(topic, 1, { 'max.message.bytes': String(MAX) });
+    const topic = await freshTopic('size-limit-small', 1, { 'max.message.bytes': String(MAX) });
     const warnings: unknown[][] = [];
     const quiet = () => undefined;
     const logger = {
@@ -103,8 +102,9 @@ describe('a topic made elsewhere that takes smaller records', () => {
     expect(message).toContain(`max.message.bytes to ${MAX + RECORD_HEADROOM_BYTES}`);
 
     // A topic with room enough says nothing.
-    const roomy = uniqueName('size-limit-roomy');
-    await createTopic(roomy, 1, { 'max.message.bytes': String(MAX + RECORD_HEADROOM_BYTES) });
+    const roomy = await freshTopic('size-limit-roomy', 1, {
+      'max.message.bytes': String(MAX + RECORD_HEADROOM_BYTES),
+    });
     await ensureTopic(plainKafka(), { ...spec, topic: roomy }, logger);
     expect(warnings).toHaveLength(1);
   });

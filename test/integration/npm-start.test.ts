@@ -8,8 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findFreePort, isPortFree, repoRoot } from '@kafka-http/local-kafka';
-import { registerSchema } from '../support/registry';
-import { waitFor } from '../support/wait';
+import { registerSchema } from '@test-support/registry';
+import { waitFor } from '@test-support/wait';
 
 interface Run {
   child: ChildProcess;

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalKafka, type LocalKafka } from '@kafka-http/local-kafka';
-import { spawnService, type ChildService } from '../support/child-service';
-import { uniqueName } from '../support/kafka';
-import { DeliveryLedger } from '../support/ledger';
-import { keysOutOfOrder, readIntoLedger } from '../support/topic-reader';
-import { waitFor } from '../support/wait';
+import { spawnService, type ChildService } from '@test-support/child-service';
+import { uniqueName } from '@test-support/kafka';
+import { DeliveryLedger } from '@test-support/ledger';
+import { keysOutOfOrder, readIntoLedger } from '@test-support/topic-reader';
+import { waitFor } from '@test-support/wait';
 
 const OUTAGE_MS = 30_000;
 const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4'];

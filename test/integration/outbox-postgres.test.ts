@@ -4,11 +4,11 @@
 // the drain lock: every message any of them accepted is still sent.
 import pg from 'pg';
 import { PostgresOutbox } from '../../service-a/src/outbox/postgres-outbox';
-import { spawnService, type ChildService } from '../support/child-service';
-import { testBrokers, uniqueName } from '../support/kafka';
-import { DeliveryLedger } from '../support/ledger';
-import { readIntoLedger } from '../support/topic-reader';
-import { waitFor } from '../support/wait';
+import { spawnService, type ChildService } from '@test-support/child-service';
+import { testBrokers, uniqueName } from '@test-support/kafka';
+import { DeliveryLedger } from '@test-support/ledger';
+import { readIntoLedger } from '@test-support/topic-reader';
+import { waitFor } from '@test-support/wait';
 
 const URL = process.env.OUTBOX_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -7,7 +7,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '@kafka-http/local-kafka';
-import { testBrokers } from '../support/kafka';
+import { testBrokers } from '@test-support/kafka';
 
 describe('a service on a port that is taken', () => {
   let server: Server;

@@ -5,10 +5,10 @@ import path from 'node:path';
 import request from 'supertest';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { uniqueName } from '../support/kafka';
-import { testRegistryUrl } from '../support/registry';
-import { startA, startB } from '../support/services';
-import { waitFor } from '../support/wait';
+import { uniqueName } from '@test-support/kafka';
+import { testRegistryUrl } from '@test-support/registry';
+import { startA, startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 interface NewmanSummary {
   run: {

@@ -3,9 +3,9 @@
 import request from 'supertest';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { uniqueName } from '../support/kafka';
-import { startA, startB } from '../support/services';
-import { waitFor } from '../support/wait';
+import { uniqueName } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 const KEY = 'test-key-0123456789abcdef';
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

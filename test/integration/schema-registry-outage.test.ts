@@ -9,11 +9,11 @@ import request from 'supertest';
 import { startLocalRegistry, type LocalRegistry } from '@kafka-http/local-kafka';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { javaProduce } from '../support/foreign/java-client';
-import { createTopic, testBrokers, uniqueName } from '../support/kafka';
-import { readBatches } from '../support/read-paths';
-import { avroString, framed, registerSchema } from '../support/registry';
-import { startA, startB } from '../support/services';
+import { javaProduce } from '@test-support/foreign/java-client';
+import { createTopic, testBrokers, uniqueName } from '@test-support/kafka';
+import { readBatches } from '@test-support/read-paths';
+import { avroString, framed, registerSchema } from '@test-support/registry';
+import { startA, startB } from '@test-support/services';
 
 const USER = JSON.stringify({
   type: 'record',

@@ -9,13 +9,13 @@
 import request from 'supertest';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { javaProduce, type ForeignRecord } from '../support/foreign/java-client';
-import { serdeConsume, serdeProduce } from '../support/foreign/registry-serde';
-import { createTopic, readAll, testBrokers, uniqueName } from '../support/kafka';
-import { readBatches, readSingles, readStream, type Wire } from '../support/read-paths';
-import { avroString, framed, registerSchema, testRegistryUrl } from '../support/registry';
-import { READING_JSON_SCHEMA } from '../support/schema-fixtures';
-import { startA, startB } from '../support/services';
+import { javaProduce, type ForeignRecord } from '@test-support/foreign/java-client';
+import { serdeConsume, serdeProduce } from '@test-support/foreign/registry-serde';
+import { createTopic, readAll, testBrokers, uniqueName } from '@test-support/kafka';
+import { readBatches, readSingles, readStream, type Wire } from '@test-support/read-paths';
+import { avroString, framed, registerSchema, testRegistryUrl } from '@test-support/registry';
+import { READING_JSON_SCHEMA } from '@test-support/schema-fixtures';
+import { startA, startB } from '@test-support/services';
 
 const USER_V1 = {
   type: 'record',

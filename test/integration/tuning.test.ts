@@ -4,8 +4,8 @@
 import request from 'supertest';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { createTopic, uniqueName } from '../support/kafka';
-import { startA, startB } from '../support/services';
+import { createTopic, uniqueName } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
 
 describe('producer compression and consumer tuning on a real broker', () => {
   const topic = uniqueName('tuning');

@@ -3,9 +3,9 @@
 import request from 'supertest';
 import type { ServiceA } from '../../service-a/src/service';
 import type { ServiceB } from '../../service-b/src/service';
-import { committedOffset, plainKafka, readAll, uniqueName } from '../support/kafka';
-import { startA, startB } from '../support/services';
-import { waitFor } from '../support/wait';
+import { committedOffset, plainKafka, readAll, uniqueName } from '@test-support/kafka';
+import { startA, startB } from '@test-support/services';
+import { waitFor } from '@test-support/wait';
 
 describe('the tutorial flow on a real broker', () => {
   const topic = uniqueName('tutorial');

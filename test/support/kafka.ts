@@ -42,6 +42,17 @@ export async function createTopic(
   );
 }
 
+/** A topic of the test's own: a unique name from `prefix`, created with `partitions`. */
+export async function freshTopic(
+  prefix: string,
+  partitions = 1,
+  config: Record<string, string> = {},
+): Promise<string> {
+  const topic = uniqueName(prefix);
+  await createTopic(topic, partitions, config);
+  return topic;
+}
+
 export type ReadRecord = KafkaMessage & { partition: number };
 
 /** Reads every record of a topic from the beginning with a throwaway group. */

@@ -55,3 +55,32 @@ export async function startB(
   if (waitUntilReady) await waitFor('service-b joined its group', () => service.source.isReady());
   return service;
 }
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * The services of one test file (or describe block), stopped for it: after each test (`'each'`,
+ * the default) or once after all of them (`'all'`), the last started first.
+ */
+export function serviceFixture(scope: 'each' | 'all' = 'each') {
+  const started: Stoppable[] = [];
+  const stopAll = async () => {
+    for (const service of started.splice(0).reverse()) await service.stop();
+  };
+  if (scope === 'each') afterEach(stopAll);
+  else afterAll(stopAll);
+  const track = <T extends Stoppable>(service: T): T => {
+    started.push(service);
+    return service;
+  };
+  return {
+    a: async (env: Record<string, string>, options?: { waitUntilReady?: boolean }) =>
+      track(await startA(env, options)),
+    b: async (env: Record<string, string>, options?: { waitUntilReady?: boolean }) =>
+      track(await startB(env, options)),
+    /** Anything else to stop with them (a service started another way, a client). */
+    track,
+  };
+}

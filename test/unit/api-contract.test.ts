@@ -7,16 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
-import { createLogger } from '@kafka-http/common';
-import { FakePublisher } from '@test-support/fake-publisher';
-import { createApp as createServiceA } from '../../service-a/src/app';
-import { createApp as createServiceB } from '../../service-b/src/app';
-import { AckRegistry } from '../../service-b/src/delivery/ack-registry';
-import { DeliveryBuffer } from '../../service-b/src/delivery/delivery-buffer';
+import { serviceAApp, serviceBApp } from '@test-support/apps';
 import type { GroupOperations } from '../../service-b/src/kafka/group-position';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-const logger = createLogger({ name: 'contract-test', level: 'silent' });
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean>; stack: Layer[] };
@@ -56,24 +50,9 @@ function operationsOf(document: { paths: Record<string, Record<string, unknown>>
   return found;
 }
 
-const serviceA = () =>
-  createServiceA({ publisher: new FakePublisher(), maxMessageBytes: 1024, logger });
-const serviceB = () =>
-  createServiceB({
-    buffer: new DeliveryBuffer({ maxMessages: 10, maxBytes: 1_000_000 }),
-    acks: new AckRegistry('contract'),
-    readiness: () => ({ ready: true, details: {} }),
-    topic: 'message-topic',
-    groupId: 'message-group',
-    limits: {
-      defaultWaitMs: 0,
-      defaultVisibilityMs: 30_000,
-      batchMaxMessages: 10,
-      maxValueBytes: 1024,
-    },
-    logger,
-    group: {} as GroupOperations,
-  });
+const serviceA = () => serviceAApp().app;
+// With the group routes, which are served only when the service has a group to manage.
+const serviceB = () => serviceBApp({ group: {} as GroupOperations }).app;
 
 /** "METHOD path" of the rows of docs/api.md's route table for `service` (its own and "both"). */
 function routesInApiPage(service: string): Set<string> {

@@ -2,9 +2,8 @@
 // Kafka sends, yet every answer names exactly where its own message landed. Checked against the
 // records read back from the topic, so a mix-up of offsets between requests would fail.
 import request from 'supertest';
-import type { ServiceA } from '../../src/service';
 import { readAll, uniqueName, withAdmin } from '@test-support/kafka';
-import { startA } from '@test-support/services';
+import { serviceFixture } from '@test-support/services';
 
 interface Landed {
   partition: number;
@@ -20,15 +19,7 @@ async function readByPosition(topic: string, count: number): Promise<Map<string,
 }
 
 describe('service-a produce paths on a real broker', () => {
-  const started: ServiceA[] = [];
-  afterAll(async () => {
-    await Promise.all(started.map((s) => s.stop()));
-  });
-  async function serviceA(env: Record<string, string>) {
-    const service = await startA(env);
-    started.push(service);
-    return service;
-  }
+  const serviceA = serviceFixture('all').a;
 
   it('answers 300 concurrent POSTs on 3 partitions each with its own record', async () => {
     const topic = uniqueName('coalesce');

@@ -1,23 +1,18 @@
 // service-a's HTTP surface, in-process, with a fake publisher instead of Kafka.
 import request from 'supertest';
 import { allowUndocumentedStatus } from '@test-support/check-responses';
-import { createLogger } from '@kafka-http/common';
-import { FAKE_TIMESTAMP, FakePublisher } from '@test-support/fake-publisher';
+import { FAKE_TIMESTAMP } from '@test-support/fake-publisher';
 import { expectProblem } from '@test-support/problem';
+import { serviceAApp } from '@test-support/apps';
 import { ProduceError } from '../../src/produce-error';
-import { createApp } from '../../src/app';
 
 const MAX_MESSAGE_BYTES = 1024;
 
 function setup() {
-  const publisher = new FakePublisher();
-  const app = createApp({
-    publisher,
+  return serviceAApp({
     maxMessageBytes: MAX_MESSAGE_BYTES,
-    logger: createLogger({ name: 'service-a-test', level: 'silent' }),
     peer: { name: 'service-b', url: 'http://127.0.0.1:5102' },
   });
-  return { publisher, app };
 }
 
 describe('POST /api/messages', () => {

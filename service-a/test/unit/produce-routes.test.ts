@@ -2,11 +2,10 @@
 // POST /api/messages/batch and the benchmark's no-op route, with a fake publisher instead of Kafka.
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { createLogger } from '@kafka-http/common';
-import { FakePublisher } from '@test-support/fake-publisher';
 import { expectProblem } from '@test-support/problem';
+import { serviceAApp } from '@test-support/apps';
 import { ProduceError } from '../../src/produce-error';
-import { createApp, type AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/app';
 import type { OutgoingMessage, PublishedMessage } from '../../src/kafka/message-publisher';
 import type { AcceptResult, AsyncProducer } from '../../src/http/async-produce';
 
@@ -15,14 +14,7 @@ const TIMESTAMP = '2025-01-02T03:04:05.678Z';
 const MAX_MESSAGE_BYTES = 1024;
 
 function setup(deps: Partial<Omit<AppDeps, 'publisher'>> = {}) {
-  const publisher = new FakePublisher();
-  const app = createApp({
-    publisher,
-    maxMessageBytes: MAX_MESSAGE_BYTES,
-    logger: createLogger({ name: 'service-a-test', level: 'silent' }),
-    ...deps,
-  });
-  return { publisher, app };
+  return serviceAApp({ maxMessageBytes: MAX_MESSAGE_BYTES, ...deps });
 }
 
 function text(message: OutgoingMessage | undefined): string | undefined {

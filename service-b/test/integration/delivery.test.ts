@@ -1,10 +1,9 @@
 // service-b's delivery guarantees on a real broker: order, no loss, no duplicates without a crash,
 // a bounded buffer, commits only after the response, redelivery when the client went away.
 import request from 'supertest';
-import type { ServiceB } from '../../src/service';
 import type { ServiceA } from '../../../service-a/src/service';
 import { committedOffset, plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
-import { startA, startB } from '@test-support/services';
+import { serviceFixture, startA, startB } from '@test-support/services';
 import { waitFor } from '@test-support/wait';
 
 async function produceTexts(topic: string, texts: string[]): Promise<void> {
@@ -15,15 +14,7 @@ async function produceTexts(topic: string, texts: string[]): Promise<void> {
 }
 
 describe('service-b delivery on a real broker', () => {
-  const started: ServiceB[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((service) => service.stop()));
-  });
-  async function serviceB(env: Record<string, string>): Promise<ServiceB> {
-    const service = await startB(env);
-    started.push(service);
-    return service;
-  }
+  const serviceB = serviceFixture('each').b;
 
   it('delivers 200 POSTed messages once each, in order, within a bounded buffer, and commits them all', async () => {
     const topic = uniqueName('order');

@@ -6,7 +6,7 @@
 import { CompressionTypes } from 'kafkajs';
 import request from 'supertest';
 import type { ServiceB } from '../../src/service';
-import { createTopic, plainKafka, uniqueName } from '@test-support/kafka';
+import { freshTopic, plainKafka, uniqueName } from '@test-support/kafka';
 import { startB } from '@test-support/services';
 import { waitFor } from '@test-support/wait';
 import { registerCompressionCodecs } from '@kafka-http/common';
@@ -65,9 +65,8 @@ describe('a batch service-b cannot decode', () => {
   });
 
   it('holds only its partition, says where, and goes on once a replay moves past it', async () => {
-    const topic = uniqueName('undecodable');
+    const topic = await freshTopic('undecodable', 2);
     const group = uniqueName('undecodable-group');
-    await createTopic(topic, 2);
     await send(topic, CompressionTypes.None, [
       { partition: 0, value: 'before' },
       { partition: 1, value: 'p1-a' },

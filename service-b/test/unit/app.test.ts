@@ -3,10 +3,9 @@ import { once } from 'node:events';
 import { createServer, get, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createLogger, type Readiness } from '@kafka-http/common';
+import type { Readiness } from '@kafka-http/common';
 import { rawBody } from '@test-support/raw-body';
-import { createApp } from '../../src/app';
-import { AckRegistry } from '../../src/delivery/ack-registry';
+import { serviceBApp } from '@test-support/apps';
 import {
   DeliveryBuffer,
   type BufferedMessage,
@@ -37,20 +36,9 @@ function setup({ ready = true }: { ready?: boolean } = {}) {
     ready,
     details: { kafka: ready ? 'connected' : 'not connected' },
   });
-  const acks = new AckRegistry('b-test');
-  const app = createApp({
+  const { app } = serviceBApp({
     buffer,
-    acks,
     readiness,
-    topic: 'message-topic',
-    groupId: 'message-group',
-    limits: {
-      defaultWaitMs: 0,
-      defaultVisibilityMs: 30_000,
-      batchMaxMessages: 500,
-      maxValueBytes: 1024 * 1024,
-    },
-    logger: createLogger({ name: 'service-b-test', level: 'silent' }),
     peer: { name: 'service-a', url: 'http://127.0.0.1:5101' },
   });
   // A server that notes when each response has been fully written, to order it against commits.

@@ -13,9 +13,8 @@ import {
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { createLogger, type Readiness } from '@kafka-http/common';
-import { createApp } from '../../src/app';
-import { AckRegistry } from '../../src/delivery/ack-registry';
+import { type Readiness } from '@kafka-http/common';
+import { serviceBApp } from '@test-support/apps';
 import {
   DeliveryBuffer,
   type BufferedMessage,
@@ -86,16 +85,7 @@ function setup({ streamKeepAliveMs }: { streamKeepAliveMs?: number } = {}) {
     onCommittable,
   });
   const readiness = (): Readiness => ({ ready: true, details: { kafka: 'connected' } });
-  const app = createApp({
-    buffer,
-    acks: new AckRegistry('b-test'),
-    readiness,
-    topic: 'message-topic',
-    groupId: 'message-group',
-    limits: LIMITS,
-    logger: createLogger({ name: 'service-b-consume-modes-test', level: 'silent' }),
-    streamKeepAliveMs,
-  });
+  const { app } = serviceBApp({ buffer, readiness, limits: LIMITS, streamKeepAliveMs });
   const responses: ServerResponse[] = [];
   const server = createServer((req, res) => {
     responses.push(res);

@@ -3,10 +3,8 @@
 // written in full. A rendering failure or any other status gives the message back.
 import request from 'supertest';
 import { allowUndocumentedStatus } from '@test-support/check-responses';
-import { createLogger } from '@kafka-http/common';
-import { createApp } from '../../src/app';
-import { AckRegistry } from '../../src/delivery/ack-registry';
-import { DeliveryBuffer, type BufferedMessage } from '../../src/delivery/delivery-buffer';
+import { serviceBApp } from '@test-support/apps';
+import { type BufferedMessage } from '../../src/delivery/delivery-buffer';
 import * as recordView from '../../src/messages/record-view';
 
 const NOT_UTF8 = Buffer.from([0xff, 0xfe, 0x80]);
@@ -28,21 +26,7 @@ function message(
 }
 
 function setup() {
-  const buffer = new DeliveryBuffer({ maxMessages: 100, maxBytes: 1_000_000 });
-  const app = createApp({
-    buffer,
-    acks: new AckRegistry('b-test'),
-    readiness: () => ({ ready: true, details: {} }),
-    topic: 'message-topic',
-    groupId: 'message-group',
-    limits: {
-      defaultWaitMs: 0,
-      defaultVisibilityMs: 30_000,
-      batchMaxMessages: 500,
-      maxValueBytes: 1024 * 1024,
-    },
-    logger: createLogger({ name: 'service-b-test', level: 'silent' }),
-  });
+  const { buffer, app } = serviceBApp();
   return { buffer, app };
 }
 

@@ -2,10 +2,7 @@
 // problem+json for every refusal, 503 with Retry-After when Kafka is out of reach or a move was not
 // confirmed, and the API key.
 import request from 'supertest';
-import { createLogger } from '@kafka-http/common';
-import { createApp } from '../../src/app';
-import { AckRegistry } from '../../src/delivery/ack-registry';
-import { DeliveryBuffer } from '../../src/delivery/delivery-buffer';
+import { serviceBApp } from '@test-support/apps';
 import { UnknownPartitionError, type MoveTarget } from '../../src/kafka/group-offsets';
 import type { GroupOperations, MoveOutcome } from '../../src/kafka/group-position';
 import { moveTargetFrom, parseTimestamp } from '../../src/http/group-route';
@@ -15,19 +12,7 @@ const KEY = 'k'.repeat(24);
 
 function setup(group: Partial<GroupOperations>, { apiKeys = [] as string[] } = {}) {
   const onReplay = jest.fn();
-  const app = createApp({
-    buffer: new DeliveryBuffer({ maxMessages: 10, maxBytes: 10_000 }),
-    acks: new AckRegistry('b-test'),
-    readiness: () => ({ ready: true, details: {} }),
-    topic: 'message-topic',
-    groupId: 'message-group',
-    limits: {
-      defaultWaitMs: 0,
-      defaultVisibilityMs: 30_000,
-      batchMaxMessages: 10,
-      maxValueBytes: 1024,
-    },
-    logger: createLogger({ name: 'group-route-test', level: 'silent' }),
+  const { app } = serviceBApp({
     http: { apiKeys, corsOrigins: [], maxQueryBytes: 4096 },
     group: {
       topic: async () => ({ topic: 'message-topic', partitions: [] }),

@@ -1,17 +1,13 @@
 // Fault 5: manual acknowledgement on a real broker. A message taken and never acked comes back
 // after its deadline; an acked one never does, not even to a new instance of the group.
 import request from 'supertest';
-import type { ServiceB } from '../../../src/service';
 import { committedOffset, plainKafka, uniqueName, withAdmin } from '@test-support/kafka';
 import { DeliveryLedger } from '@test-support/ledger';
-import { startB } from '@test-support/services';
+import { serviceFixture } from '@test-support/services';
 import { waitFor } from '@test-support/wait';
 
 describe('fault: manual acknowledgement', () => {
-  const started: ServiceB[] = [];
-  afterAll(async () => {
-    await Promise.all(started.map((service) => service.stop()));
-  });
+  const services = serviceFixture('all');
 
   it('redelivers an unacked message after its deadline and never an acked one', async () => {
     const topic = uniqueName('ack');
@@ -23,8 +19,7 @@ describe('fault: manual acknowledgement', () => {
     await producer.send({ topic, messages: [{ value: 'forgotten' }, { value: 'acked' }] });
     await producer.disconnect();
     ['forgotten', 'acked'].forEach((value) => ledger.expect(value));
-    const b = await startB({ KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group });
-    started.push(b);
+    const b = await services.b({ KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group });
     const take = () => request(b.url).get('/api/messages?ack=manual&visibilityMs=1500&waitMs=5000');
 
     const forgotten = await take().expect(200);
@@ -57,8 +52,7 @@ describe('fault: manual acknowledgement', () => {
 
     // Neither this instance nor a new one delivers anything again.
     await request(b.url).get('/api/messages?waitMs=500').expect(204);
-    const fresh = await startB({ KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group });
-    started.push(fresh);
+    const fresh = await services.b({ KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group });
     await request(fresh.url).get('/api/messages?waitMs=1000').expect(204);
 
     ledger.report('fault 5, manual ack');
