@@ -23,10 +23,10 @@ import {
 import type { AckRegistry } from '../delivery/ack-registry';
 import type { DeliveryBuffer, Lease } from '../delivery/delivery-buffer';
 import { rawRecord } from '../messages/raw-view';
-import { headerText, recordJson, recordText } from '../messages/record-view';
+import { headerText, recordText, writeRecordJson } from '../messages/record-view';
+import { JsonWriter } from '../messages/json-writer';
 import { messageSchemas } from '../messages/message-schema';
 import { MAX_VISIBILITY_MS, MAX_WAIT_MS } from '../config';
-import { BodyWriter } from './body-writer';
 import { deliverWith, sendBody, type AckMode } from './delivery';
 
 export interface ConsumeLimits {
@@ -199,8 +199,9 @@ export function messagesRouter({
         return;
       }
       const extra = extras[0];
-      const body = recordJson(lease.message, extra ? { ...render, extras: extra } : render);
-      sendBody(res, 'application/json; charset=utf-8', body);
+      const body = new JsonWriter(512 + (lease.message.value?.length ?? 0) * 2);
+      writeRecordJson(body, lease.message, extra ? { ...render, extras: extra } : render);
+      sendBody(res, 'application/json; charset=utf-8', body.toBuffer());
     },
   );
 
@@ -224,13 +225,15 @@ export function messagesRouter({
         visibilityMs: query.visibilityMs,
       });
       // About 250 bytes a record, as a first guess; the writer grows when it is more.
-      const body = new BodyWriter(leases.length * 256 + 64);
+      const body = new JsonWriter(leases.length * 256 + 64);
       body.write('{"messages":[');
       for (let i = 0; i < leases.length; i++) {
         const extra = extras[i];
-        const { message } = leases[i] as Lease;
-        body.write(
-          `${i > 0 ? ',' : ''}${recordJson(message, extra ? { ...render, extras: extra } : render)}`,
+        if (i > 0) body.write(',');
+        writeRecordJson(
+          body,
+          (leases[i] as Lease).message,
+          extra ? { ...render, extras: extra } : render,
         );
       }
       body.write(']}');

@@ -18,6 +18,7 @@ import {
 } from '@kafka-http/common';
 import { isUtf8 } from 'node:buffer';
 import type { BufferedMessage } from '../delivery/delivery-buffer';
+import { JsonWriter } from './json-writer';
 
 export const BINARY_CONTENT_TYPE = 'application/octet-stream';
 
@@ -36,7 +37,19 @@ export function headerText(value: BufferedMessage['headers'][string]): string | 
 
 export type ValueKind = 'json' | 'text' | 'base64' | 'null' | 'omitted';
 
-export interface RecordValue {
+/**
+ * How a record's value is shown: text given as its UTF-8 bytes (`utf8`, the common case, written
+ * into the JSON without becoming a string), or as the text, JSON or base64 it was turned into.
+ */
+export type RecordValue = Utf8Value | ShownValue;
+
+/** A value that is UTF-8 text (no content type says otherwise), as the record's own bytes. */
+export interface Utf8Value {
+  kind: 'utf8';
+  bytes: Buffer;
+}
+
+export interface ShownValue {
   kind: ValueKind;
   /** For json: compact JSON text; for text: the text; for base64: the encoded bytes. */
   text: string;
@@ -66,7 +79,7 @@ function mayBeFramed(contentType: string | undefined): boolean {
   return contentType === undefined || contentType.startsWith('application/vnd.schemaregistry');
 }
 
-function registryValue(decoded: FramedDecoded, value: Buffer): RecordValue {
+function registryValue(decoded: FramedDecoded, value: Buffer): ShownValue {
   if (decoded.ok) {
     return {
       kind: 'json',
@@ -83,7 +96,7 @@ function registryValue(decoded: FramedDecoded, value: Buffer): RecordValue {
   };
 }
 
-function readAvro(message: BufferedMessage, value: Buffer, avro?: AvroSchemaRegistry): RecordValue {
+function readAvro(message: BufferedMessage, value: Buffer, avro?: AvroSchemaRegistry): ShownValue {
   const schemaName = headerText(message.headers[AVRO_SCHEMA_HEADER]);
   const fingerprint = headerText(message.headers[AVRO_FINGERPRINT_HEADER]);
   const decoded = avro?.decode(value, schemaName, fingerprint) ?? {
@@ -126,21 +139,21 @@ export function readValue(
   }
   // A binary record (service-a writes application/octet-stream) is base64 even when its bytes
   // happen to be UTF-8: the client gets back bytes, never a guess at text.
-  const text = contentType === BINARY_CONTENT_TYPE ? undefined : asText(value);
-  if (text === undefined) return { kind: 'base64', text: value.toString('base64') };
-  if (contentType === 'application/json') {
-    try {
-      JSON.parse(text);
-      return { kind: 'json', text };
-    } catch {
-      return {
-        kind: 'text',
-        text,
-        warning: 'The record says application/json but is not valid JSON.',
-      };
-    }
+  if (contentType === BINARY_CONTENT_TYPE || !isUtf8(value)) {
+    return { kind: 'base64', text: value.toString('base64') };
   }
-  return { kind: 'text', text };
+  if (contentType !== 'application/json') return { kind: 'utf8', bytes: value };
+  const text = value.toString('utf8');
+  try {
+    JSON.parse(text);
+    return { kind: 'json', text };
+  } catch {
+    return {
+      kind: 'text',
+      text,
+      warning: 'The record says application/json but is not valid JSON.',
+    };
+  }
 }
 
 /**
@@ -190,16 +203,29 @@ function headersJson(message: BufferedMessage): { json: string; base64: string[]
 }
 
 /**
- * The JSON response body for one record. A JSON value is spliced in as the text it was stored as,
- * so large numbers and key order come back exactly as they were sent. Never throws: a record that
- * cannot be shown as it asks is shown with its bytes as base64 and an `error` saying why.
+ * Writes the JSON of one record. A JSON value is spliced in as the text it was stored as, so large
+ * numbers and key order come back exactly as they were sent. Never throws: a record that cannot
+ * be shown as it asks is shown with its bytes as base64 and an `error` saying why.
  */
-export function recordJson(message: BufferedMessage, options: RenderOptions = {}): string {
+export function writeRecordJson(
+  out: JsonWriter,
+  message: BufferedMessage,
+  options: RenderOptions = {},
+): void {
+  const start = out.length;
   try {
-    return renderRecordJson(message, options);
+    renderRecordJson(out, message, options);
   } catch (error) {
-    return fallbackRecordJson(message, error, options.extras);
+    out.truncate(start);
+    out.write(fallbackRecordJson(message, error, options.extras));
   }
+}
+
+/** The JSON of one record, as a string. */
+export function recordJson(message: BufferedMessage, options: RenderOptions = {}): string {
+  const out = new JsonWriter(256 + (message.value?.length ?? 0) * 2);
+  writeRecordJson(out, message, options);
+  return out.toString();
 }
 
 /** The plainest faithful form: key, value and headers as base64, nothing interpreted. */
@@ -229,39 +255,64 @@ function fallbackRecordJson(
   });
 }
 
-// Rendered by concatenation, one string per record: this runs for every record delivered, and at
-// full speed the garbage of intermediate arrays and objects costs more than the rendering.
-function renderRecordJson(message: BufferedMessage, options: RenderOptions): string {
+// This runs for every record delivered: at full speed the garbage of intermediate strings, arrays
+// and objects costs more than the rendering, so text keys and values go from the record's bytes
+// straight into the body, and the rest is written in as few pieces as it can be.
+function renderRecordJson(out: JsonWriter, message: BufferedMessage, options: RenderOptions): void {
   const value = readValue(message, options.maxValueBytes, options.avro, options.schemas);
   // An offset is a decimal string: nothing in it needs escaping.
-  let json = `{"topic":${topicJson(message.topic)},"partition":${message.partition},"offset":"${message.offset}","key":`;
-  const framedKey = options.schemas?.decode(message.key, `${message.topic}-key`);
-  if (message.key === null) {
-    json += 'null';
+  const start = `{"topic":${topicJson(message.topic)},"partition":${message.partition},"offset":"${message.offset}","key":`;
+  const { key } = message;
+  const framedKey = options.schemas?.decode(key, `${message.topic}-key`);
+  if (key === null) {
+    out.write(`${start}null,"value":`);
   } else if (framedKey?.ok) {
-    json += `${framedKey.json},"keyRegistry":${JSON.stringify(framedKey.registry)}`;
+    out.write(start);
+    out.write(`${framedKey.json},"keyRegistry":${JSON.stringify(framedKey.registry)}`);
   } else if (framedKey) {
-    json += `${JSON.stringify(message.key.toString('base64'))},"keyEncoding":"base64","keyRegistry":{"id":${framedKey.schemaId}},"keyWarning":${JSON.stringify(`The key is in the schema registry's wire format, but ${framedKey.reason}; it is the raw bytes, base64.`)}`;
+    out.write(start);
+    out.write(
+      `${JSON.stringify(key.toString('base64'))},"keyEncoding":"base64","keyRegistry":{"id":${framedKey.schemaId}},"keyWarning":${JSON.stringify(`The key is in the schema registry's wire format, but ${framedKey.reason}; it is the raw bytes, base64.`)}`,
+    );
+  } else if (isUtf8(key)) {
+    out.write(start);
+    out.writeJsonString(key);
   } else {
-    const key = asText(message.key);
-    json +=
-      key === undefined
-        ? `${JSON.stringify(message.key.toString('base64'))},"keyEncoding":"base64"`
-        : JSON.stringify(key);
+    out.write(`${start}${JSON.stringify(key.toString('base64'))},"keyEncoding":"base64"`);
   }
+  if (key !== null) out.write(',"value":');
+  if (value.kind === 'utf8') {
+    out.writeJsonString(value.bytes);
+  } else {
+    writeShownValue(out, message, value);
+  }
+  const headers = headersJson(message);
+  const timestamp = isoTimestamp(message.timestamp);
+  // ISO 8601 text needs no escaping.
+  let end = `,"headers":${headers.json}${headers.base64.length > 0 ? `,"base64Headers":${JSON.stringify(headers.base64)}` : ''}${timestamp === null ? ',"timestamp":null' : `,"timestamp":"${timestamp}"`}`;
+  const { extras } = options;
+  if (extras) {
+    for (const name in extras) end += `,${JSON.stringify(name)}:${JSON.stringify(extras[name])}`;
+  }
+  out.write(`${end}}`);
+}
+
+/** A value that is not plain text, with what is said about it. */
+function writeShownValue(out: JsonWriter, message: BufferedMessage, value: ShownValue): void {
+  let json: string;
   switch (value.kind) {
     case 'json':
-      json += `,"value":${value.text}`;
+      json = value.text;
       break;
     case 'null':
     case 'omitted':
-      json += ',"value":null';
+      json = 'null';
       break;
     case 'base64':
-      json += `,"value":${JSON.stringify(value.text)},"encoding":"base64"`;
+      json = `${JSON.stringify(value.text)},"encoding":"base64"`;
       break;
     default:
-      json += `,"value":${JSON.stringify(value.text)}`;
+      json = JSON.stringify(value.text);
   }
   if (value.schema !== undefined) json += `,"valueSchema":${JSON.stringify(value.schema)}`;
   if (value.registry !== undefined) json += `,"valueRegistry":${JSON.stringify(value.registry)}`;
@@ -269,17 +320,7 @@ function renderRecordJson(message: BufferedMessage, options: RenderOptions): str
   if (value.error) {
     json += `,"error":${JSON.stringify(value.error)},"valueBytes":${message.value?.length ?? 0}`;
   }
-  const headers = headersJson(message);
-  json += `,"headers":${headers.json}`;
-  if (headers.base64.length > 0) json += `,"base64Headers":${JSON.stringify(headers.base64)}`;
-  const timestamp = isoTimestamp(message.timestamp);
-  // ISO 8601 text needs no escaping.
-  json += timestamp === null ? ',"timestamp":null' : `,"timestamp":"${timestamp}"`;
-  const { extras } = options;
-  if (extras) {
-    for (const name in extras) json += `,${JSON.stringify(name)}:${JSON.stringify(extras[name])}`;
-  }
-  return `${json}}`;
+  out.write(json);
 }
 
 let lastTopic = '';
@@ -298,7 +339,8 @@ function topicJson(topic: string): string {
 export function recordText(message: BufferedMessage, options: RenderOptions = {}): string {
   try {
     const value = readValue(message, options.maxValueBytes, options.avro, options.schemas);
-    return `Received message: ${value.error ?? value.text}`;
+    const text = value.kind === 'utf8' ? value.bytes.toString('utf8') : (value.error ?? value.text);
+    return `Received message: ${text}`;
   } catch {
     return `Received message (base64): ${message.value?.toString('base64') ?? ''}`;
   }

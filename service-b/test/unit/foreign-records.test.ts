@@ -120,7 +120,7 @@ describe('the delivery rule', () => {
       allowUndocumentedStatus(500);
       buffer.offer(message(0));
       buffer.offer(message(1));
-      jest.spyOn(recordView, 'recordJson').mockImplementation(() => {
+      jest.spyOn(recordView, 'writeRecordJson').mockImplementation(() => {
         throw new Error('rendering failed');
       });
       const res = await request(app).get(path);
@@ -144,7 +144,7 @@ describe('the delivery rule', () => {
     const { buffer, app } = setup();
     allowUndocumentedStatus(500);
     buffer.offer(message(0));
-    jest.spyOn(recordView, 'recordJson').mockImplementation(() => {
+    jest.spyOn(recordView, 'writeRecordJson').mockImplementation(() => {
       throw new Error('rendering failed');
     });
     const res = await request(app).get('/api/messages?ack=manual');
