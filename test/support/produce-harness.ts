@@ -6,8 +6,10 @@ import type { AcceptResult, AsyncProducer } from '../../service-a/src/http/async
 import type { OutgoingMessage } from '../../service-a/src/kafka/message-publisher';
 import type { ProduceError } from '../../service-a/src/produce-error';
 import { serviceAApp } from './apps';
+import { FAKE_TIMESTAMP } from './fake-publisher';
 
-export const TIMESTAMP = '2025-01-02T03:04:05.678Z';
+/** The timestamp the fake publisher gives every message. */
+export const TIMESTAMP = FAKE_TIMESTAMP;
 
 export const MAX_MESSAGE_BYTES = 1024;
 

@@ -6,11 +6,8 @@ import request from 'supertest';
 import type { Readiness } from '@kafka-http/common';
 import { rawBody } from '@test-support/raw-body';
 import { serviceBApp } from '@test-support/apps';
-import {
-  DeliveryBuffer,
-  type BufferedMessage,
-  type Lease,
-} from '../../src/delivery/delivery-buffer';
+import { nextTake } from '@test-support/consume-harness';
+import { DeliveryBuffer, type BufferedMessage } from '../../src/delivery/delivery-buffer';
 import { expectProblem } from '@test-support/problem';
 
 function message(offset: number, text = 'Hello, Kafka!'): BufferedMessage {
@@ -49,21 +46,6 @@ function setup({ ready = true }: { ready?: boolean } = {}) {
     app(req, res);
   });
   return { buffer, server, events, onCommittable, response: () => lastResponse };
-}
-
-/**
- * Resolves when the app's next take() call has started waiting on the buffer, with the promise
- * that take() returned.
- */
-function nextTake(buffer: DeliveryBuffer): Promise<{ taking: Promise<Lease | undefined> }> {
-  const original = buffer.take.bind(buffer);
-  return new Promise((resolve) => {
-    jest.spyOn(buffer, 'take').mockImplementationOnce((waitMs, signal) => {
-      const taking = original(waitMs, signal);
-      resolve({ taking });
-      return taking;
-    });
-  });
 }
 
 afterEach(() => {
